@@ -1,0 +1,35 @@
+# The README's two commands are `make demo` and `make test`; both run the set-up first.
+.PHONY: bootstrap demo test lint typecheck unit integration stack-down lock
+
+VENV := .venv/bin
+
+bootstrap:
+	@deploy/local/bootstrap.sh
+
+## The main job: the local stack, topics.yaml applied, a round trip through the broker.
+demo: bootstrap
+	$(VENV)/supplystream demo
+
+## Every test, lint and type check.
+test: bootstrap lint typecheck
+	$(VENV)/pytest
+
+lint: bootstrap
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+
+typecheck: bootstrap
+	$(VENV)/mypy
+
+unit: bootstrap
+	$(VENV)/pytest -m "not integration"
+
+integration: bootstrap
+	$(VENV)/pytest -m integration
+
+stack-down: bootstrap
+	$(VENV)/supplystream stack down
+
+## Re-pin constraints.txt from what .venv holds now (after changing pyproject.toml).
+lock:
+	$(VENV)/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt

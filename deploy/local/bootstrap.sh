@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Set-up for a fresh machine, run by `make demo` and `make test` (idempotent; quick once done):
+#   1. Debian packages the local stack needs, when missing: PostgreSQL server, Java, Maven;
+#   2. the Python environment in .venv: this project (editable) with its dev tools,
+#      pinned by constraints.txt.
+# Kafka and Apicurio Registry are fetched from Maven Central by `supplystream stack up`.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || missing+=(maven)
+if ((${#missing[@]})); then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    echo "bootstrap: installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    echo "bootstrap: missing ${missing[*]}; install them (Debian: sudo apt-get install ${missing[*]}) and re-run" >&2
+    exit 1
+  fi
+fi
+
+python=${PYTHON:-python3}
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "bootstrap: $python is $("$python" -V 2>&1); SupplyStream needs Python 3.11 or newer (set PYTHON=...)" >&2
+  exit 1
+fi
+if [[ ! -x .venv/bin/python ]]; then
+  echo "bootstrap: creating .venv with $("$python" -V)"
+  "$python" -m venv .venv
+fi
+stamp=.venv/.supplystream-installed
+want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+  echo "bootstrap: installing Python packages into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
+  echo "$want" >"$stamp"
+fi

@@ -1,0 +1,1 @@
+"""Stream processors: available-to-promise per SKU and warehouse, and order routing."""

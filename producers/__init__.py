@@ -1,0 +1,1 @@
+"""Source adapters: publish business events (Odoo, webhooks, the simulator) to Kafka."""

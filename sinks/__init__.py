@@ -1,0 +1,1 @@
+"""Sinks: apply events idempotently to Odoo, sales channels and the planning engine."""

@@ -1,0 +1,62 @@
+"""The `supplystream` command: one console script, a subcommand per job."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from supplystream.cli import demo, stack, topics
+from supplystream.cli.output import console, error_console
+from supplystream.errors import SupplyStreamError
+from supplystream.settings import load_settings
+
+app = typer.Typer(
+    name="supplystream",
+    help="Event streaming on Apache Kafka for distribution businesses that run Odoo.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(stack.app, name="stack")
+app.add_typer(topics.app, name="topics")
+app.command("demo")(demo.demo)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="TOML settings file (default: $SUPPLYSTREAM_CONFIG, else ./supplystream.toml if present).",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Settings come from SUPPLYSTREAM_* environment variables and an optional TOML file."""
+    ctx.obj = load_settings(config)
+
+
+def main() -> None:
+    """Console-script entry point: operator-facing errors print as one message and an exit code."""
+    try:
+        code = app(standalone_mode=False)
+    except SupplyStreamError as exc:
+        error_console.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        error_console.print("aborted")
+        sys.exit(130)
+    console.file.flush()
+    sys.exit(code if isinstance(code, int) else 0)

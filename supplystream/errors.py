@@ -1,0 +1,42 @@
+"""One exception root for everything SupplyStream raises on purpose.
+
+Messages are written for the operator: they say what is wrong and what to do about it.
+Library errors are wrapped at the boundary with ``raise ... from``.
+"""
+
+from __future__ import annotations
+
+
+class SupplyStreamError(Exception):
+    """Root of every error SupplyStream raises deliberately."""
+
+    #: Process exit code the CLI uses for this kind of error.
+    exit_code: int = 1
+
+
+class ConfigurationError(SupplyStreamError):
+    """Settings or a settings file are wrong."""
+
+    exit_code = 2
+
+
+class CatalogError(ConfigurationError):
+    """topics.yaml is malformed: wrong type, unknown key, duplicate topic, bad config name."""
+
+
+class UnsafeTopicChangeError(SupplyStreamError):
+    """A topics.yaml change Kafka cannot make safely (fewer partitions, new replication, ...)."""
+
+    exit_code = 3
+
+
+class ClusterError(SupplyStreamError):
+    """The Kafka cluster refused or failed an operation."""
+
+
+class PrerequisiteMissingError(SupplyStreamError):
+    """A tool the local stack needs (Java, Maven, PostgreSQL) is not installed."""
+
+
+class StackError(SupplyStreamError):
+    """A local stack component failed to start, answer or stop."""

@@ -1,0 +1,172 @@
+"""Typed settings, parsed once at start-up.
+
+Sources, highest precedence first: explicit arguments, environment variables
+(``SUPPLYSTREAM_`` prefix, ``__`` between nested names, e.g. ``SUPPLYSTREAM_KAFKA__BOOTSTRAP_SERVERS``),
+a ``.env`` file, then a TOML settings file (``--config``, ``SUPPLYSTREAM_CONFIG`` or ``./supplystream.toml``).
+
+Endpoints left unset point at the embedded local stack (``supplystream stack up``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from supplystream.errors import ConfigurationError
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KafkaSettings(_Section):
+    """How to reach the Kafka cluster. Unset ``bootstrap_servers`` means the local stack."""
+
+    bootstrap_servers: str | None = None
+    security_protocol: SecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: SaslMechanism | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_ca_location: Path | None = None
+    ssl_certificate_location: Path | None = None
+    ssl_key_location: Path | None = None
+    client_id: str = "supplystream"
+    #: Extra librdkafka properties for every client, e.g. ``{"socket.keepalive.enable": "true"}``.
+    extra: dict[str, str] = Field(default_factory=dict)
+
+
+class RegistrySettings(_Section):
+    """A Confluent-compatible Schema Registry. Unset ``url`` means the local stack's Apicurio."""
+
+    url: str | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+
+
+class PostgresSettings(_Section):
+    """The planning engine's PostgreSQL. Unset ``dsn`` means the local stack's cluster."""
+
+    dsn: SecretStr | None = None
+
+
+class StackSettings(_Section):
+    """The embedded local stack (Kafka, Apicurio Registry, PostgreSQL) for demos and tests."""
+
+    home: Path = Path(".stack")
+    kafka_port: int = Field(default=9092, ge=1, le=65535)
+    controller_port: int = Field(default=9093, ge=1, le=65535)
+    registry_port: int = Field(default=8081, ge=1, le=65535)
+    #: Apicurio's (Quarkus) management interface: health and metrics.
+    registry_management_port: int = Field(default=8082, ge=1, le=65535)
+    postgres_port: int = Field(default=55432, ge=1, le=65535)
+    kafka_heap: str = "512m"
+    registry_heap: str = "384m"
+    #: Seconds each component may take to answer after it was started.
+    start_timeout_s: float = Field(default=120.0, gt=0)
+    #: Directory holding PostgreSQL's server binaries; found automatically when unset.
+    postgres_bin_dir: Path | None = None
+
+    @property
+    def root(self) -> Path:
+        """The stack's state directory as an absolute path."""
+        return self.home.expanduser().resolve()
+
+
+class Settings(BaseSettings):
+    """Everything a SupplyStream process needs to know about its environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SUPPLYSTREAM_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="forbid",
+        frozen=True,
+    )
+
+    #: Which `environments:` entry of topics.yaml applies (replication, min.insync.replicas).
+    environment: str = "local"
+    #: The topic catalog; defaults to the project's own topics.yaml.
+    topics_file: Path | None = None
+    kafka: KafkaSettings = KafkaSettings()
+    registry: RegistrySettings = RegistrySettings()
+    postgres: PostgresSettings = PostgresSettings()
+    stack: StackSettings = StackSettings()
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """The Kafka bootstrap servers, falling back to the local stack's broker."""
+        return self.kafka.bootstrap_servers or f"127.0.0.1:{self.stack.kafka_port}"
+
+    @property
+    def registry_url(self) -> str:
+        """The registry's Confluent-compatible base URL, falling back to the local stack."""
+        return self.registry.url or f"http://127.0.0.1:{self.stack.registry_port}/apis/ccompat/v7"
+
+    @property
+    def postgres_dsn(self) -> str:
+        """The planning database's DSN, falling back to the local stack's cluster."""
+        if self.postgres.dsn is not None:
+            return self.postgres.dsn.get_secret_value()
+        return f"postgresql://supplystream@127.0.0.1:{self.stack.postgres_port}/planning"
+
+
+def load_settings(config_file: Path | None = None, **overrides: object) -> Settings:
+    """Parse settings once, from the environment and an optional TOML file.
+
+    Raises ConfigurationError naming the offending setting.
+    """
+    path = config_file
+    if path is None and os.environ.get("SUPPLYSTREAM_CONFIG"):
+        path = Path(os.environ["SUPPLYSTREAM_CONFIG"])
+    if path is None and Path("supplystream.toml").is_file():
+        path = Path("supplystream.toml")
+    try:
+        if path is None:
+            return Settings(**overrides)  # type: ignore[arg-type]
+        if not path.is_file():
+            raise ConfigurationError(f"settings file {path} does not exist: fix --config or SUPPLYSTREAM_CONFIG")
+        return _settings_from_file(path)(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        where = f" (from {path} and the environment)" if path else " (from the environment)"
+        raise ConfigurationError(f"invalid settings{where}: {problems}") from exc
+
+
+def _settings_from_file(path: Path) -> type[Settings]:
+    """A Settings class that also reads ``path`` (TOML) below the environment."""
+
+    class SettingsWithFile(Settings):
+        model_config = SettingsConfigDict(toml_file=path)
+
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (
+                init_settings,
+                env_settings,
+                dotenv_settings,
+                TomlConfigSettingsSource(settings_cls),
+                file_secret_settings,
+            )
+
+    return SettingsWithFile

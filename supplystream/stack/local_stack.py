@@ -1,0 +1,60 @@
+"""`stack up | down | status`: the three components in dependency order, under one lock."""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from supplystream.settings import StackSettings
+from supplystream.stack.kafka_broker import KafkaBroker
+from supplystream.stack.layout import Component, ComponentStatus, Report, StackLayout
+from supplystream.stack.postgres import PostgresCluster
+from supplystream.stack.registry import SchemaRegistry
+
+
+class LocalStack:
+    """PostgreSQL, then Kafka, then the registry (its storage is PostgreSQL); stopped in reverse."""
+
+    def __init__(self, settings: StackSettings) -> None:
+        self.settings = settings
+        self.layout = StackLayout(settings.root)
+        self.postgres = PostgresCluster(settings, self.layout)
+        self.kafka = KafkaBroker(settings, self.layout)
+        self.registry = SchemaRegistry(settings, self.layout)
+        self.components: tuple[Component, ...] = (self.postgres, self.kafka, self.registry)
+
+    def up(self, report: Report) -> list[ComponentStatus]:
+        """Start what is not running and wait until every component answers. Idempotent."""
+        with self._lock():
+            for component in self.components:
+                started = component.start(report)
+                component.wait_ready(self.settings.start_timeout_s)
+                report(f"{component.name}: {'started' if started else 'already running'}")
+            return self.status()
+
+    def down(self, report: Report) -> None:
+        """Stop exactly the processes this stack started."""
+        with self._lock():
+            for component in reversed(self.components):
+                stopped = component.stop()
+                report(f"{component.name}: {'stopped' if stopped else 'was not running'}")
+
+    def status(self) -> list[ComponentStatus]:
+        """Probe every component."""
+        return [component.status() for component in self.components]
+
+    def is_up(self) -> bool:
+        """True when every component runs and answers."""
+        return all(status.state == "running" for status in self.status())
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        """One `up` or `down` at a time per stack home (a second caller waits)."""
+        self.layout.home.mkdir(parents=True, exist_ok=True)
+        with (self.layout.home / "stack.lock").open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
