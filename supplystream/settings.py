@@ -136,7 +136,9 @@ def load_settings(config_file: Path | None = None, **overrides: object) -> Setti
         if path is None:
             return Settings(**overrides)  # type: ignore[arg-type]
         if not path.is_file():
-            raise ConfigurationError(f"settings file {path} does not exist: fix --config or SUPPLYSTREAM_CONFIG")
+            raise ConfigurationError(
+                f"settings file {path} does not exist: fix --config or SUPPLYSTREAM_CONFIG"
+            )
         return _settings_from_file(path)(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(

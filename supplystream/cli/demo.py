@@ -37,7 +37,9 @@ def demo(
     if plan.refusals:
         raise SupplyStreamError("topics.yaml has unsafe changes: run `supplystream topics plan`")
     apply_plan(admin, plan, report)
-    console.print(f"{len(plan.changes)} change(s) applied; {len(observe_topics(admin))} topics on the cluster")
+    console.print(
+        f"{len(plan.changes)} change(s) applied; {len(observe_topics(admin))} topics on the cluster"
+    )
     console.rule("3. produce / consume round trip")
     result = round_trip(settings, records, report)
     console.print(

@@ -145,7 +145,9 @@ class KafkaBroker:
         admin = AdminClient({"bootstrap.servers": self.bootstrap, "log_level": 0})
         while True:
             if self._process.pid() is None:
-                raise StackError(f"the Kafka broker exited during start-up; its log {self._log} ends:\n{tail(self._log)}")
+                raise StackError(
+                    f"the Kafka broker exited during start-up; its log {self._log} ends:\n{tail(self._log)}"
+                )
             try:
                 metadata = admin.list_topics(timeout=2)
             except KafkaException:
@@ -176,9 +178,7 @@ class KafkaBroker:
                 detail = f"{len([t for t in metadata.topics if not t.startswith('__')])} topics"
             except KafkaException as exc:
                 state, detail = "unhealthy", str(exc)
-        return ComponentStatus(
-            self.name, state, self.bootstrap, pid, self.version(), self._log, detail
-        )
+        return ComponentStatus(self.name, state, self.bootstrap, pid, self.version(), self._log, detail)
 
     def version(self) -> str | None:
         """The Kafka version of the resolved distribution, from its jar's name."""

@@ -96,7 +96,10 @@ class PostgresCluster:
         if not self._running():
             return False
         bin_dir = find_postgres_bin_dir(self._settings.postgres_bin_dir)
-        self._run([str(bin_dir / "pg_ctl"), "-D", str(self._data), "-m", "fast", "-w", "stop"], "pg_ctl stop")
+        self._run(
+            [str(bin_dir / "pg_ctl"), "-D", str(self._data), "-m", "fast", "-w", "stop"],
+            "pg_ctl stop",
+        )
         return True
 
     def status(self) -> ComponentStatus:
@@ -138,7 +141,9 @@ class PostgresCluster:
         if os.geteuid() == 0:
             runuser = shutil.which("runuser")
             if runuser is None:
-                raise StackError("running PostgreSQL as root needs `runuser` (util-linux) to drop to `postgres`")
+                raise StackError(
+                    "running PostgreSQL as root needs `runuser` (util-linux) to drop to `postgres`"
+                )
             command = [runuser, "-u", self._service_user().pw_name, "--", *command]
         proc = subprocess.run(command, capture_output=True, text=True, check=False, cwd=self._dir)
         if proc.returncode != 0:

@@ -69,7 +69,11 @@ def find_postgres_bin_dir(configured: Path | None) -> Path:
         return candidates[-1]
     pg_config = shutil.which("pg_config")
     if pg_config is not None:
-        bindir = Path(subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False).stdout.strip())
+        bindir = Path(
+            subprocess.run(
+                [pg_config, "--bindir"], capture_output=True, text=True, check=False
+            ).stdout.strip()
+        )
         if (bindir / "initdb").is_file():
             return bindir
     raise PrerequisiteMissingError(

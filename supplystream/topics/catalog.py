@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from supplystream.errors import CatalogError
 
@@ -38,6 +46,7 @@ _CLEANUP_POLICIES = frozenset({"delete", "compact", "compact,delete", "delete,co
 _TOPIC_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 _CONSUMER_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 
+
 def _normalise_configs(value: object) -> object:
     """Check names against Kafka's topic configs; render values the way Kafka reports them."""
     if not isinstance(value, dict):
@@ -45,7 +54,8 @@ def _normalise_configs(value: object) -> object:
     configs: dict[str, str] = {}
     for name, raw in value.items():
         if not isinstance(raw, str | int | float | bool):
-            raise ValueError(f"{name}: a config value is a string, number or boolean")
+            # pydantic turns ValueError (not TypeError) into a validation error with a location.
+            raise ValueError(f"{name}: a config value is a string, number or boolean")  # noqa: TRY004
         if name not in KAFKA_TOPIC_CONFIGS:
             close = difflib.get_close_matches(name, sorted(KAFKA_TOPIC_CONFIGS), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -168,6 +178,9 @@ class TopicCatalog(_Strict):
     dead_letters: DeadLetterRule = DeadLetterRule()
     #: Glob patterns of topics the catalog never touches (internal, framework-managed).
     unmanaged: list[str] = Field(default_factory=lambda: ["_*"])
+    #: Glob patterns of topics this catalog owns: `--prune` deletes only undeclared topics that
+    #: match one, so other teams' topics on a shared cluster are never candidates.
+    prune_scope: list[str] = Field(default_factory=lambda: ["*"])
     topics: list[TopicEntry]
 
     @model_validator(mode="after")
@@ -197,6 +210,11 @@ class TopicCatalog(_Strict):
     def is_unmanaged(self, topic: str) -> bool:
         """True for topics the catalog never creates, changes or prunes."""
         return any(fnmatch.fnmatchcase(topic, pattern) for pattern in self.unmanaged)
+
+    def may_prune(self, topic: str) -> bool:
+        """True for an undeclared topic that `--prune` may delete: in scope and managed."""
+        in_scope = any(fnmatch.fnmatchcase(topic, pattern) for pattern in self.prune_scope)
+        return in_scope and not self.is_unmanaged(topic)
 
     def resolve(self, environment: str) -> list[TopicSpec]:
         """Concrete topics for ``environment``: declared ones, then one dead-letter topic per consumer."""
@@ -235,7 +253,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise CatalogError(
                     f"duplicate key {key!r} at line {key_node.start_mark.line + 1}: each key appears once"

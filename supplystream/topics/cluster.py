@@ -71,7 +71,12 @@ def apply_plan(admin: AdminClient, plan: TopicPlan, report: Report) -> None:
     creates = [c for c in plan.changes if isinstance(c, CreateTopic)]
     if creates:
         new_topics = [
-            NewTopic(c.spec.name, c.spec.partitions, c.spec.replication_factor, config=dict(c.spec.configs))
+            NewTopic(
+                c.spec.name,
+                c.spec.partitions,
+                c.spec.replication_factor,
+                config=dict(c.spec.configs),
+            )
             for c in creates
         ]
         _wait_all(admin.create_topics(new_topics, operation_timeout=TIMEOUT_S), "creating", report)
@@ -79,7 +84,11 @@ def apply_plan(admin: AdminClient, plan: TopicPlan, report: Report) -> None:
     grows = [c for c in plan.changes if isinstance(c, AddPartitions)]
     if grows:
         requests = [NewPartitions(c.topic, c.desired) for c in grows]
-        _wait_all(admin.create_partitions(requests, operation_timeout=TIMEOUT_S), "adding partitions to", report)
+        _wait_all(
+            admin.create_partitions(requests, operation_timeout=TIMEOUT_S),
+            "adding partitions to",
+            report,
+        )
     alters = _config_requests(c for c in plan.changes if isinstance(c, SetConfig | ResetConfig))
     if alters:
         futures = admin.incremental_alter_configs(alters, request_timeout=TIMEOUT_S)

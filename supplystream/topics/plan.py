@@ -137,7 +137,7 @@ def plan_topics(
     observed: Mapping[str, ObservedTopic],
     *,
     broker_count: int,
-    is_unmanaged: Callable[[str], bool],
+    may_prune: Callable[[str], bool],
     prune: bool = False,
 ) -> TopicPlan:
     """Compare the resolved catalog with the cluster; pure, deterministic (sorted by topic)."""
@@ -164,9 +164,7 @@ def plan_topics(
     if prune:
         declared = {spec.name for spec in desired}
         changes.extend(
-            DeleteTopic(name)
-            for name in sorted(observed)
-            if name not in declared and not is_unmanaged(name)
+            DeleteTopic(name) for name in sorted(observed) if name not in declared and may_prune(name)
         )
     return TopicPlan(tuple(changes), tuple(refusals))
 

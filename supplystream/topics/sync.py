@@ -27,6 +27,6 @@ def plan_catalog(
         catalog.resolve(settings.environment),
         observe_topics(admin),
         broker_count=broker_count(admin),
-        is_unmanaged=catalog.is_unmanaged,
+        may_prune=catalog.may_prune,
         prune=prune,
     )

@@ -1,0 +1,5 @@
+"""`python -m supplystream` runs the command line."""
+
+from supplystream.cli import main
+
+main()
