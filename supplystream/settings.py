@@ -91,7 +91,9 @@ class Settings(BaseSettings):
         env_prefix="SUPPLYSTREAM_",
         env_nested_delimiter="__",
         env_file=".env",
-        extra="forbid",
+        # A .env file is often shared with other tools: ignore what is not ours at the top
+        # level. The sections below forbid unknown keys, so typos there still fail loudly.
+        extra="ignore",
         frozen=True,
     )
 

@@ -21,6 +21,7 @@ from typing import Literal
 
 import pytest
 
+from supplystream.clients import make_admin
 from supplystream.settings import KafkaSettings, Settings, load_settings
 from supplystream.stack.local_stack import LocalStack
 
@@ -98,6 +99,17 @@ def settings(kafka_broker: Broker) -> Settings:
 
 @pytest.fixture
 def unique_name(request: pytest.FixtureRequest) -> str:
-    """A topic/group name prefix unique to this test run: ``test.<test-name>.<random>``."""
+    """A name prefix unique to this test run: ``test.<test-name>.<random>``."""
     test = re.sub(r"[^A-Za-z0-9-]+", "-", request.node.name)[:60].strip("-")
     return f"test.{test}.{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def topic_prefix(unique_name: str, settings: Settings) -> Iterator[str]:
+    """A unique prefix for the test's topics and groups; its topics are deleted afterwards."""
+    yield unique_name
+    admin = make_admin(settings)
+    leftovers = [name for name in admin.list_topics(timeout=10).topics if name.startswith(unique_name)]
+    if leftovers:
+        for future in admin.delete_topics(leftovers, operation_timeout=30).values():
+            future.result(timeout=30)

@@ -45,7 +45,7 @@ def demo(
     console.print(
         f"produced {result.produced}, consumed {result.consumed}, per-key order "
         f"{'kept' if result.in_order else 'BROKEN'}; {result.produced / result.seconds:,.0f} records/s "
-        f"end to end, latency p50 {result.latency_p50_ms:.1f} ms, p99 {result.latency_p99_ms:.1f} ms"
+        f"end to end; ack latency p50 {result.ack_p50_ms:.1f} ms, p99 {result.ack_p99_ms:.1f} ms"
     )
     if not result.ok:
         raise SupplyStreamError("the round trip lost or reordered records; see the broker log")

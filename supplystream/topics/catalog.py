@@ -254,6 +254,10 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str | int | float | bool):
+                raise CatalogError(
+                    f"line {key_node.start_mark.line + 1}: mapping keys must be plain names, not {key!r}"
+                )
             if key in seen:
                 raise CatalogError(
                     f"duplicate key {key!r} at line {key_node.start_mark.line + 1}: each key appears once"
@@ -268,13 +272,32 @@ def parse_catalog(text: str, source: str = "topics.yaml") -> TopicCatalog:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise CatalogError(f"{source} is not valid YAML: {exc}") from exc
+    except CatalogError as exc:
+        raise CatalogError(f"{source}: {exc}") from exc
     if not isinstance(data, dict):
         raise CatalogError(f"{source} must be a mapping with `version` and `topics`")
+    _refuse_duplicate_topics(data, source)
     try:
         return TopicCatalog.model_validate(data)
     except ValidationError as exc:
         lines = [_describe(error, data) for error in exc.errors()]
         raise CatalogError(f"{source} is invalid:\n" + "\n".join(f"  - {line}" for line in lines)) from exc
+
+
+def _refuse_duplicate_topics(data: dict[str, Any], source: str) -> None:
+    """Name the second declaration of a topic by its index (the model check cannot)."""
+    first_index: dict[str, int] = {}
+    topics = data.get("topics")
+    for index, raw in enumerate(topics if isinstance(topics, list) else []):
+        name = raw.get("name") if isinstance(raw, dict) else None
+        if not isinstance(name, str):
+            continue
+        if name in first_index:
+            raise CatalogError(
+                f"{source} is invalid:\n  - topic {name!r} (topics[{index}]), field 'name': duplicate "
+                f"topic, already declared as topics[{first_index[name]}]; declare each topic once"
+            )
+        first_index[name] = index
 
 
 def load_catalog(path: Path) -> TopicCatalog:

@@ -212,5 +212,6 @@ def _plan_existing(spec: TopicSpec, current: ObservedTopic) -> tuple[list[Change
     changes.extend(
         ResetConfig(spec.name, name, current.configs.get(name, ""))
         for name in sorted(current.overrides - spec.configs.keys())
+        if not (name == "cleanup.policy" and flips)  # the refusal above already covers it
     )
     return changes, refusals

@@ -15,8 +15,8 @@ from supplystream.settings import Settings
 pytestmark = pytest.mark.integration
 
 
-def test_records_come_back_with_keys_values_and_headers(settings: Settings, unique_name: str) -> None:
-    topic = f"{unique_name}.events"
+def test_records_come_back_with_keys_values_and_headers(settings: Settings, topic_prefix: str) -> None:
+    topic = f"{topic_prefix}.events"
     admin = make_admin(settings)
     admin.create_topics([NewTopic(topic, 3, 1)])[topic].result(timeout=30)
     sent = [(f"sku-{n}|wh-{n % 2}".encode(), f"value-{n}".encode()) for n in range(300)]
@@ -38,7 +38,7 @@ def test_records_come_back_with_keys_values_and_headers(settings: Settings, uniq
     assert producer.flush(30) == 0
     assert errors == []
 
-    consumer = make_consumer(settings, group_id=f"{unique_name}.group")
+    consumer = make_consumer(settings, group_id=f"{topic_prefix}.group")
     consumer.subscribe([topic])
     received: list[Message] = []
     try:
@@ -56,7 +56,6 @@ def test_records_come_back_with_keys_values_and_headers(settings: Settings, uniq
     for m in received:
         partitions_by_key.setdefault(m.key(), set()).add(m.partition())
     assert all(len(p) == 1 for p in partitions_by_key.values())
-    admin.delete_topics([topic])[topic].result(timeout=30)
 
 
 def test_round_trip_reports_every_record_in_order(settings: Settings) -> None:
@@ -67,7 +66,7 @@ def test_round_trip_reports_every_record_in_order(settings: Settings) -> None:
     assert result.consumed == 2_000
     assert result.in_order
     assert result.ok
-    assert result.latency_p99_ms >= result.latency_p50_ms > 0
+    assert result.ack_p99_ms >= result.ack_p50_ms > 0
     assert any("acknowledged 2000" in m for m in messages)
     # The temporary topic is gone afterwards (metadata may lag the deletion by a moment).
     admin = make_admin(settings)

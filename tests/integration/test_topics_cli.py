@@ -66,19 +66,19 @@ topics:
 
 
 @pytest.fixture
-def catalog(tmp_path: Path, unique_name: str) -> Path:
+def catalog(tmp_path: Path, topic_prefix: str) -> Path:
     path = tmp_path / "topics.yaml"
-    path.write_text(catalog_text(unique_name, stock_extra="      min.compaction.lag.ms: 1000"))
+    path.write_text(catalog_text(topic_prefix, stock_extra="      min.compaction.lag.ms: 1000"))
     return path
 
 
 def test_apply_twice_is_a_no_op(
-    catalog: Path, broker_env: dict[str, str], settings: Settings, unique_name: str
+    catalog: Path, broker_env: dict[str, str], settings: Settings, topic_prefix: str
 ) -> None:
     first = supplystream_cli("topics", "apply", "-f", str(catalog), env=broker_env)
     assert first.returncode == 0, first.stderr
-    assert f"+ create {unique_name}.orders" in first.stdout
-    assert f"+ create {unique_name}.reader.dlq" in first.stdout
+    assert f"+ create {topic_prefix}.orders" in first.stdout
+    assert f"+ create {topic_prefix}.reader.dlq" in first.stdout
 
     second = supplystream_cli("topics", "apply", "-f", str(catalog), env=broker_env)
     assert second.returncode == 0, second.stderr
@@ -87,32 +87,32 @@ def test_apply_twice_is_a_no_op(
     assert plan_catalog(settings, make_admin(settings), catalog).is_empty
 
     observed = observe_topics(make_admin(settings))
-    assert observed[f"{unique_name}.orders"].partitions == 3
-    assert observed[f"{unique_name}.orders"].configs["retention.ms"] == "86400000"
-    assert observed[f"{unique_name}.reader.dlq"].partitions == 1
+    assert observed[f"{topic_prefix}.orders"].partitions == 3
+    assert observed[f"{topic_prefix}.orders"].configs["retention.ms"] == "86400000"
+    assert observed[f"{topic_prefix}.reader.dlq"].partitions == 1
 
 
 def test_plan_shows_each_kind_of_change_then_apply_makes_it(
-    catalog: Path, broker_env: dict[str, str], settings: Settings, unique_name: str
+    catalog: Path, broker_env: dict[str, str], settings: Settings, topic_prefix: str
 ) -> None:
     assert supplystream_cli("topics", "apply", "-f", str(catalog), env=broker_env).returncode == 0
     catalog.write_text(
-        catalog_text(unique_name, orders_partitions=6, orders_retention=172_800_000, extra_topic=True)
+        catalog_text(topic_prefix, orders_partitions=6, orders_retention=172_800_000, extra_topic=True)
     )
 
     plan = supplystream_cli("topics", "plan", "-f", str(catalog), env=broker_env)
     assert plan.returncode == 0, plan.stderr
-    assert f"+ create {unique_name}.shipments" in plan.stdout
-    assert f"~ {unique_name}.orders: partitions 3 -> 6" in plan.stdout
-    assert f"~ {unique_name}.orders: retention.ms 86400000 -> 172800000" in plan.stdout
-    assert f"~ {unique_name}.stock: min.compaction.lag.ms 1000 -> (broker default" in plan.stdout
+    assert f"+ create {topic_prefix}.shipments" in plan.stdout
+    assert f"~ {topic_prefix}.orders: partitions 3 -> 6" in plan.stdout
+    assert f"~ {topic_prefix}.orders: retention.ms 86400000 -> 172800000" in plan.stdout
+    assert f"~ {topic_prefix}.stock: min.compaction.lag.ms 1000 -> (broker default" in plan.stdout
 
     assert supplystream_cli("topics", "apply", "-f", str(catalog), env=broker_env).returncode == 0
     observed = observe_topics(make_admin(settings))
-    assert observed[f"{unique_name}.orders"].partitions == 6
-    assert observed[f"{unique_name}.orders"].configs["retention.ms"] == "172800000"
-    assert "min.compaction.lag.ms" not in observed[f"{unique_name}.stock"].overrides
-    assert f"{unique_name}.shipments" in observed
+    assert observed[f"{topic_prefix}.orders"].partitions == 6
+    assert observed[f"{topic_prefix}.orders"].configs["retention.ms"] == "172800000"
+    assert "min.compaction.lag.ms" not in observed[f"{topic_prefix}.stock"].overrides
+    assert f"{topic_prefix}.shipments" in observed
     assert plan_catalog(settings, make_admin(settings), catalog).is_empty
 
 
@@ -127,13 +127,13 @@ def test_unsafe_change_is_refused_and_nothing_is_applied(
     catalog: Path,
     broker_env: dict[str, str],
     settings: Settings,
-    unique_name: str,
+    topic_prefix: str,
     edit: dict[str, int | str],
     expected: str,
 ) -> None:
     assert supplystream_cli("topics", "apply", "-f", str(catalog), env=broker_env).returncode == 0
     # The unsafe edit comes with a safe one (a new topic) that must not be applied either.
-    catalog.write_text(catalog_text(unique_name, extra_topic=True, **edit))  # type: ignore[arg-type]
+    catalog.write_text(catalog_text(topic_prefix, extra_topic=True, **edit))  # type: ignore[arg-type]
 
     plan = supplystream_cli("topics", "plan", "-f", str(catalog), env=broker_env)
     assert plan.returncode == 3
@@ -141,44 +141,44 @@ def test_unsafe_change_is_refused_and_nothing_is_applied(
     apply = supplystream_cli("topics", "apply", "-f", str(catalog), env=broker_env)
     assert apply.returncode == 3
     assert "nothing applied" in apply.stderr
-    assert f"{unique_name}.shipments" not in observe_topics(make_admin(settings))
+    assert f"{topic_prefix}.shipments" not in observe_topics(make_admin(settings))
 
 
 def test_replication_beyond_the_cluster_is_refused(
-    catalog: Path, broker_env: dict[str, str], unique_name: str
+    catalog: Path, broker_env: dict[str, str], topic_prefix: str
 ) -> None:
     catalog.write_text(catalog.read_text().replace("replication_factor: 1", "replication_factor: 5"))
     plan = supplystream_cli("topics", "plan", "-f", str(catalog), env=broker_env)
     assert plan.returncode == 3
-    assert f"! {unique_name}.orders: replication factor 5 needs 5 brokers" in plan.stdout
+    assert f"! {topic_prefix}.orders: replication factor 5 needs 5 brokers" in plan.stdout
 
 
 def test_prune_deletes_only_with_yes_and_only_in_scope(
-    catalog: Path, broker_env: dict[str, str], settings: Settings, unique_name: str
+    catalog: Path, broker_env: dict[str, str], settings: Settings, topic_prefix: str
 ) -> None:
-    catalog.write_text(catalog_text(unique_name, extra_topic=True))
+    catalog.write_text(catalog_text(topic_prefix, extra_topic=True))
     assert supplystream_cli("topics", "apply", "-f", str(catalog), env=broker_env).returncode == 0
-    catalog.write_text(catalog_text(unique_name))  # shipments no longer declared
+    catalog.write_text(catalog_text(topic_prefix))  # shipments no longer declared
 
     refused = supplystream_cli("topics", "apply", "-f", str(catalog), "--prune", env=broker_env)
     assert refused.returncode == 3
-    assert f"- delete {unique_name}.shipments" in refused.stdout
+    assert f"- delete {topic_prefix}.shipments" in refused.stdout
     assert "--yes" in refused.stderr
-    assert f"{unique_name}.shipments" in observe_topics(make_admin(settings))
+    assert f"{topic_prefix}.shipments" in observe_topics(make_admin(settings))
 
     pruned = supplystream_cli("topics", "apply", "-f", str(catalog), "--prune", "--yes", env=broker_env)
     assert pruned.returncode == 0, pruned.stderr
     # Only this catalog's own scope: other tests' topics were never candidates.
     assert pruned.stdout.count("- delete ") == 1
-    assert f"{unique_name}.shipments" not in observe_topics(make_admin(settings))
+    assert f"{topic_prefix}.shipments" not in observe_topics(make_admin(settings))
 
 
 def test_malformed_catalog_exits_2_naming_topic_and_field(
-    tmp_path: Path, broker_env: dict[str, str], unique_name: str
+    tmp_path: Path, broker_env: dict[str, str], topic_prefix: str
 ) -> None:
     path = tmp_path / "topics.yaml"
-    path.write_text(catalog_text(unique_name).replace("partitions: 3", "partitions: three"))
+    path.write_text(catalog_text(topic_prefix).replace("partitions: 3", "partitions: three"))
     result = supplystream_cli("topics", "plan", "-f", str(path), env=broker_env)
     assert result.returncode == 2
-    assert f"topic '{unique_name}.orders'" in result.stderr
+    assert f"topic '{topic_prefix}.orders'" in result.stderr
     assert "field 'partitions'" in result.stderr

@@ -269,9 +269,7 @@ def test_config_values_are_rendered_as_kafka_reports_them() -> None:
 
 
 def test_custom_dead_letter_rule() -> None:
-    catalog = parse_catalog(
-        catalog_text(top=["dead_letters:", "  name: dlq.{consumer}", "  partitions: 1"])
-    )
+    catalog = parse_catalog(catalog_text(top=["dead_letters:", "  name: dlq.{consumer}", "  partitions: 1"]))
 
     dead_letter = by_name(catalog.resolve("local"))["dlq.atp-processor"]
 
@@ -349,7 +347,7 @@ def test_catalog_error_is_a_configuration_error_with_exit_code_2() -> None:
             id="zero-partitions",
         ),
         pytest.param(
-            catalog_text(topic=["consumers: [ATP_Processor]"]),
+            catalog_text(without="consumers", topic=["consumers: [ATP_Processor]"]),
             ["topic 'stock.moved'", "field 'consumers'", "'ATP_Processor'"],
             id="bad-consumer-name",
         ),
@@ -409,7 +407,8 @@ def test_duplicate_topic_name() -> None:
 
     message = parse_error(text)
 
-    assert "duplicate topic 'stock.moved'" in message
+    assert "topic 'stock.moved' (topics[1]), field 'name': duplicate topic" in message
+    assert "already declared as topics[0]" in message
 
 
 def test_declared_topic_clashing_with_a_dead_letter_topic() -> None:
