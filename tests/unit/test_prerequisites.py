@@ -1,0 +1,35 @@
+"""Missing Java, Maven or PostgreSQL: a clear message that names the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from supplystream.errors import PrerequisiteMissingError
+from supplystream.stack.prerequisites import find_java, find_maven, find_postgres_bin_dir
+
+
+def test_java_too_old_names_the_version_and_the_fix() -> None:
+    with pytest.raises(PrerequisiteMissingError) as caught:
+        find_java(99, "Some component")
+    message = str(caught.value)
+    assert "Some component needs Java 99 or newer" in message
+    assert "JAVA_HOME" in message
+
+
+def test_java_found_is_new_enough() -> None:
+    java = find_java(17, "Apache Kafka 4")
+    assert java.major >= 17
+    assert java.executable.is_file()
+
+
+def test_missing_maven_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(PrerequisiteMissingError, match=r"apt-get install maven"):
+        find_maven()
+
+
+def test_configured_postgres_dir_without_pg_ctl(tmp_path: Path) -> None:
+    with pytest.raises(PrerequisiteMissingError, match=r"POSTGRES_BIN_DIR=.* holds no pg_ctl"):
+        find_postgres_bin_dir(tmp_path)
