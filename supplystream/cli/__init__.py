@@ -50,7 +50,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except SupplyStreamError as exc:
-        error_console.print(f"error: {exc}", markup=False, highlight=False)
+        error_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()

@@ -21,7 +21,7 @@ from supplystream.settings import StackSettings
 from supplystream.stack.distributions import kafka_libs
 from supplystream.stack.layout import ComponentStatus, Report, StackLayout, State
 from supplystream.stack.prerequisites import find_java
-from supplystream.stack.processes import ManagedProcess, tail
+from supplystream.stack.processes import ManagedProcess, ensure_port_free, tail
 
 KAFKA_MIN_JAVA = 17
 
@@ -107,6 +107,10 @@ class KafkaBroker:
         """Start the broker unless it runs; format its storage on first start."""
         if self._process.pid() is not None:
             return False
+        ensure_port_free(self._settings.kafka_port, "the Kafka broker", "SUPPLYSTREAM_STACK__KAFKA_PORT")
+        ensure_port_free(
+            self._settings.controller_port, "the Kafka controller", "SUPPLYSTREAM_STACK__CONTROLLER_PORT"
+        )
         libs = kafka_libs(self._layout.dist, report)
         java = find_java(KAFKA_MIN_JAVA, "Apache Kafka 4")
         data = self._dir / "data"

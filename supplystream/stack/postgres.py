@@ -21,7 +21,7 @@ from supplystream.errors import StackError
 from supplystream.settings import StackSettings
 from supplystream.stack.layout import ComponentStatus, Report, StackLayout, State
 from supplystream.stack.prerequisites import find_postgres_bin_dir
-from supplystream.stack.processes import tail
+from supplystream.stack.processes import ensure_port_free, tail
 
 SUPERUSER = "supplystream"
 #: Databases the stack creates: the registry's storage and the planning engine's tables.
@@ -53,6 +53,7 @@ class PostgresCluster:
         """initdb on first start, then pg_ctl start; False when it already runs."""
         if self._running():
             return False
+        ensure_port_free(self.port, "PostgreSQL", "SUPPLYSTREAM_STACK__POSTGRES_PORT")
         bin_dir = find_postgres_bin_dir(self._settings.postgres_bin_dir)
         self._dir.mkdir(parents=True, exist_ok=True)
         self._socket_dir.mkdir(parents=True, exist_ok=True)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from supplystream.errors import StackError
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,19 @@ def _command_line(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         return ""
+
+
+def ensure_port_free(port: int, what: str, setting: str) -> None:
+    """Refuse to start on a port something else already listens on (it would answer our probes)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            raise StackError(
+                f"cannot start {what}: 127.0.0.1:{port} is already in use by another process. Stop it, "
+                f"or pick another port with {setting}=<port>."
+            ) from None
 
 
 def tail(path: Path, lines: int = 20) -> str:

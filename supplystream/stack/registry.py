@@ -16,7 +16,7 @@ from supplystream.stack.distributions import registry_home
 from supplystream.stack.layout import ComponentStatus, Report, StackLayout, State
 from supplystream.stack.postgres import SUPERUSER
 from supplystream.stack.prerequisites import find_java
-from supplystream.stack.processes import ManagedProcess, tail
+from supplystream.stack.processes import ManagedProcess, ensure_port_free, tail
 
 REGISTRY_MIN_JAVA = 21
 CCOMPAT_PATH = "/apis/ccompat/v7"
@@ -42,6 +42,14 @@ class SchemaRegistry:
         """Start the registry unless it runs (PostgreSQL must already answer)."""
         if self._process.pid() is not None:
             return False
+        ensure_port_free(
+            self._settings.registry_port, "the schema registry", "SUPPLYSTREAM_STACK__REGISTRY_PORT"
+        )
+        ensure_port_free(
+            self._settings.registry_management_port,
+            "the registry's management interface",
+            "SUPPLYSTREAM_STACK__REGISTRY_MANAGEMENT_PORT",
+        )
         home = registry_home(self._layout.dist, report)
         java = find_java(REGISTRY_MIN_JAVA, "Apicurio Registry 3")
         port = self._settings.registry_port
