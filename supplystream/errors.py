@@ -40,3 +40,21 @@ class PrerequisiteMissingError(SupplyStreamError):
 
 class StackError(SupplyStreamError):
     """A local stack component failed to start, answer or stop."""
+
+
+class ContractError(SupplyStreamError):
+    """A schema file is unreadable or not valid Avro."""
+
+    exit_code = 2
+
+
+class SerializationError(SupplyStreamError):
+    """An event does not fit its schema (the message names the field)."""
+
+
+class DeserializationError(SupplyStreamError):
+    """Bytes are not a Confluent-framed Avro record we can read (bad magic byte, unknown id, corrupt)."""
+
+
+class RegistryError(SupplyStreamError):
+    """The schema registry refused or failed a request."""

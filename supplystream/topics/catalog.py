@@ -12,7 +12,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -74,6 +74,11 @@ def _normalise_configs(value: object) -> object:
     return configs
 
 
+SubjectStrategy = Literal["topic_name", "record_name", "topic_record_name"]
+Compatibility = Literal[
+    "NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"
+]
+
 #: Kafka topic configs: names checked, values rendered as Kafka reports them (strings).
 KafkaConfigs = Annotated[dict[str, str], BeforeValidator(_normalise_configs)]
 
@@ -85,6 +90,9 @@ class _Strict(BaseModel):
 class Defaults(_Strict):
     """Applied to every topic unless the topic says otherwise."""
 
+    #: Compatibility level of value subjects. FULL_TRANSITIVE by default: subscribers upgrade
+    #: independently, and a replay reads data of every age.
+    compatibility: Compatibility = "FULL_TRANSITIVE"
     partitions: int = Field(default=6, ge=1)
     replication_factor: int = Field(default=3, ge=1)
     configs: KafkaConfigs = Field(default_factory=dict)
@@ -123,8 +131,14 @@ class TopicEntry(_Strict):
     description: str
     #: Payload fields joined by ``|`` that form the record key, e.g. ``sku|warehouse``.
     key: str
-    #: Registry subject of the value schema (TopicNameStrategy: ``<topic>-value``).
-    value_subject: str
+    #: Event types carried as values: each is ``schemas/<event type>.avsc``.
+    value_schemas: list[str] = Field(min_length=1)
+    #: How value subjects are named (Confluent's strategies): ``topic_name`` gives
+    #: ``<topic>-value``; topics carrying several event types use ``record_name``
+    #: (``<record full name>``) or ``topic_record_name`` (``<topic>-<record full name>``).
+    subject_strategy: SubjectStrategy = "topic_name"
+    #: Compatibility level of the value subjects; the catalog's default when unset.
+    compatibility: Compatibility | None = None
     owner: str
     consumers: list[str] = Field(default_factory=list)
     partitions: int | None = Field(default=None, ge=1)
@@ -152,6 +166,23 @@ class TopicEntry(_Strict):
             if not _CONSUMER_NAME.match(consumer):
                 raise ValueError(f"consumer {consumer!r} must be lower-case letters, digits and '-'")
         return value
+
+    @model_validator(mode="after")
+    def _one_schema_per_topic_name_subject(self) -> TopicEntry:
+        if self.subject_strategy == "topic_name" and len(self.value_schemas) > 1:
+            raise ValueError(
+                "subject_strategy topic_name gives one subject per topic, but value_schemas lists "
+                f"{len(self.value_schemas)} event types: use record_name or topic_record_name"
+            )
+        return self
+
+    def value_subject(self, record_full_name: str) -> str:
+        """The registry subject for values of this topic written with ``record_full_name``."""
+        if self.subject_strategy == "topic_name":
+            return f"{self.name}-value"
+        if self.subject_strategy == "record_name":
+            return record_full_name
+        return f"{self.name}-{record_full_name}"
 
     @property
     def key_fields(self) -> tuple[str, ...]:
@@ -202,6 +233,10 @@ class TopicCatalog(_Strict):
             if entry.name == name:
                 return entry
         raise KeyError(name)
+
+    def compatibility_of(self, entry: TopicEntry) -> Compatibility:
+        """The compatibility level of ``entry``'s value subjects."""
+        return entry.compatibility or self.defaults.compatibility
 
     def consumers(self) -> list[str]:
         """Every consuming application named in the catalog, in order of first mention."""

@@ -40,7 +40,7 @@ topics:
   - name: {prefix}.orders
     description: test orders
     key: order_id
-    value_subject: {prefix}.orders-value
+    value_schemas: [stock.moved]
     owner: tests
     partitions: {orders_partitions}
     consumers: [reader]
@@ -49,7 +49,7 @@ topics:
   - name: {prefix}.stock
     description: test stock
     key: sku|warehouse
-    value_subject: {prefix}.stock-value
+    value_schemas: [stock.moved]
     owner: tests
     configs:
       cleanup.policy: {stock_policy}
@@ -59,7 +59,7 @@ topics:
   - name: {prefix}.shipments
     description: test shipments
     key: order_id
-    value_subject: {prefix}.shipments-value
+    value_schemas: [stock.moved]
     owner: tests
 """
     return text

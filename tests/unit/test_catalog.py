@@ -35,7 +35,7 @@ def catalog_text(
         "name": "stock.moved",
         "description": "Stock moved between locations.",
         "key": "sku|warehouse",
-        "value_subject": "stock.moved-value",
+        "value_schemas": "[stock.moved]",
         "owner": "inventory",
         "consumers": "[atp-processor]",
     }
@@ -55,7 +55,7 @@ def catalog_text(
             "  - name: order.placed",
             "    description: An order was placed.",
             "    key: order_id",
-            "    value_subject: order.placed-value",
+            "    value_schemas: [order.placed]",
             "    owner: order-management",
         ]
     lines.extend(top)
@@ -101,7 +101,28 @@ def test_project_catalog_declares_the_event_topics(project_catalog: TopicCatalog
 
 def test_project_value_subjects_follow_topic_name_strategy(project_catalog: TopicCatalog) -> None:
     for entry in project_catalog.topics:
-        assert entry.value_subject == f"{entry.name}-value"
+        assert entry.value_schemas == [entry.name]
+        assert entry.value_subject("io.supplystream.events.X") == f"{entry.name}-value"
+        assert project_catalog.compatibility_of(entry) == "FULL_TRANSITIVE"
+
+
+@pytest.mark.parametrize(
+    ("strategy", "subject"),
+    [
+        ("topic_name", "stock.moved-value"),
+        ("record_name", "io.supplystream.events.StockMoved"),
+        ("topic_record_name", "stock.moved-io.supplystream.events.StockMoved"),
+    ],
+)
+def test_subject_strategies(strategy: str, subject: str) -> None:
+    catalog = parse_catalog(catalog_text(topic=[f"subject_strategy: {strategy}"]))
+    assert catalog.topics[0].value_subject("io.supplystream.events.StockMoved") == subject
+
+
+def test_several_event_types_need_a_record_strategy() -> None:
+    message = parse_error(catalog_text(without="value_schemas", topic=["value_schemas: [a.b, c.d]"]))
+    assert "topic 'stock.moved'" in message
+    assert "use record_name or topic_record_name" in message
 
 
 def test_project_catalog_resolves_for_local(project_catalog: TopicCatalog) -> None:

@@ -36,7 +36,7 @@ def test_malformed_catalog_exits_2_before_touching_the_cluster(tmp_path: Path) -
     path.write_text(
         (Path(__file__).parents[2] / "topics.yaml")
         .read_text()
-        .replace("value_subject: order.placed-value", "value_subject: order.placed-value\n    partitons: 3")
+        .replace("value_schemas: [order.placed]", "value_schemas: [order.placed]\n    partitons: 3")
     )
     result = supplystream_cli("topics", "plan", "-f", str(path), env=NOWHERE)
     assert result.returncode == 2
