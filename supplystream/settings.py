@@ -51,8 +51,13 @@ class RegistrySettings(_Section):
     """A Confluent-compatible Schema Registry. Unset ``url`` means the local stack's Apicurio."""
 
     url: str | None = None
+    #: Basic authentication (Confluent Cloud API key/secret, Karapace, Apicurio with basic auth).
     username: str | None = None
     password: SecretStr | None = None
+    #: Bearer token (OAuth/OIDC), sent as ``Authorization: Bearer <token>``.
+    token: SecretStr | None = None
+    #: Confluent Cloud's logical cluster id (``lsrc-...``), needed there with a bearer token.
+    logical_cluster: str | None = None
 
 
 class PostgresSettings(_Section):

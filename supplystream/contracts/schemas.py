@@ -7,7 +7,6 @@ is derived from what this module loads.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,17 +42,19 @@ class EventSchema:
         """The schema as compact JSON: what is registered and looked up in the registry."""
         return json.dumps(self.schema, separators=(",", ":"))
 
-    def parsed(self) -> Mapping[str, Any]:
+    def parsed(self) -> AvroSchema:
         """fastavro's parsed form (for the serde)."""
         return parse(self.schema, self.path)
 
 
-def parse(schema: AvroSchema, origin: Path | str) -> Mapping[str, Any]:
+def parse(schema: AvroSchema, origin: Path | str) -> AvroSchema:
     """Parse with fastavro, naming the file on failure."""
     try:
-        parsed: Mapping[str, Any] = fastavro.parse_schema(schema, _write_hint=False)
+        parsed = fastavro.parse_schema(schema)
     except (SchemaParseException, ValueError, TypeError, KeyError) as exc:
         raise ContractError(f"{origin}: not a valid Avro schema: {exc}") from exc
+    if not isinstance(parsed, dict):
+        raise ContractError(f"{origin}: an event schema is an Avro record at the top level")
     return parsed
 
 
