@@ -4,6 +4,7 @@ The broker is, in order of preference:
 1. an external cluster named by ``KAFKA_BOOTSTRAP_SERVERS``;
 2. a testcontainers Kafka when a Docker engine answers;
 3. the embedded local stack, started by the fixture if needed and stopped again if it started it.
+The schema registry is ``SCHEMA_REGISTRY_URL`` when set, else the local stack's.
 Each test gets unique topic and group names, so tests never see each other's data.
 """
 
@@ -20,9 +21,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 import pytest
+from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from supplystream.clients import make_admin
-from supplystream.settings import KafkaSettings, Settings, load_settings
+from supplystream.registry import SchemaRegistry
+from supplystream.settings import KafkaSettings, RegistrySettings, Settings, load_settings
 from supplystream.stack.local_stack import LocalStack
 
 Origin = Literal["external", "testcontainers", "local-stack"]
@@ -59,7 +62,21 @@ def _docker_answers() -> bool:
 
 
 @pytest.fixture(scope="session")
-def kafka_broker() -> Iterator[Broker]:
+def local_stack() -> Iterator[LocalStack]:
+    """The embedded local stack, started if needed and stopped again if this fixture started it."""
+    stack = LocalStack(load_settings().stack)
+    started_here = not stack.is_up()
+    if started_here:
+        result = supplystream_cli("stack", "up")
+        if result.returncode != 0:
+            pytest.fail(f"`supplystream stack up` failed:\n{result.stdout}\n{result.stderr}")
+    yield stack
+    if started_here:
+        supplystream_cli("stack", "down")
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(request: pytest.FixtureRequest) -> Iterator[Broker]:
     """A Kafka cluster for the whole session (see the module docstring for the order)."""
     external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if external:
@@ -72,17 +89,24 @@ def kafka_broker() -> Iterator[Broker]:
         with KafkaContainer().with_kraft() as container:
             yield Broker(container.get_bootstrap_server(), "testcontainers")
         return
-    stack = LocalStack(load_settings().stack)
-    started_here = not stack.is_up()
-    if started_here:
-        result = supplystream_cli("stack", "up")
-        if result.returncode != 0:
-            pytest.fail(f"`supplystream stack up` failed:\n{result.stdout}\n{result.stderr}")
-    try:
-        yield Broker(stack.kafka.bootstrap, "local-stack")
-    finally:
-        if started_here:
-            supplystream_cli("stack", "down")
+    stack: LocalStack = request.getfixturevalue("local_stack")
+    yield Broker(stack.kafka.bootstrap, "local-stack")
+
+
+@pytest.fixture(scope="session")
+def registry_url(request: pytest.FixtureRequest) -> str:
+    """A Confluent-compatible registry: ``SCHEMA_REGISTRY_URL`` if set, else the local stack's."""
+    external = os.environ.get("SCHEMA_REGISTRY_URL")
+    if external:
+        return external
+    stack: LocalStack = request.getfixturevalue("local_stack")
+    return stack.registry.url
+
+
+@pytest.fixture
+def schema_registry(registry_url: str) -> SchemaRegistry:
+    """Our registry adapter on the test registry (fresh caches per test)."""
+    return SchemaRegistry(SchemaRegistryClient({"url": registry_url}))
 
 
 @pytest.fixture
@@ -92,9 +116,12 @@ def broker_env(kafka_broker: Broker) -> dict[str, str]:
 
 
 @pytest.fixture
-def settings(kafka_broker: Broker) -> Settings:
-    """Settings whose Kafka clients reach the test broker."""
-    return Settings(kafka=KafkaSettings(bootstrap_servers=kafka_broker.bootstrap_servers))
+def settings(kafka_broker: Broker, registry_url: str) -> Settings:
+    """Settings whose clients reach the test broker and registry."""
+    return Settings(
+        kafka=KafkaSettings(bootstrap_servers=kafka_broker.bootstrap_servers),
+        registry=RegistrySettings(url=registry_url),
+    )
 
 
 @pytest.fixture
