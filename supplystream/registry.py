@@ -53,6 +53,16 @@ class SchemaRegistry:
         self._ids: dict[tuple[str, str], int] = {}
         self._texts: dict[int, str] = {}
 
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._client.close()
+
+    def __enter__(self) -> SchemaRegistry:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     @classmethod
     def from_settings(cls, settings: Settings) -> SchemaRegistry:
         """A registry for the configured URL (the local stack's by default)."""

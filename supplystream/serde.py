@@ -228,7 +228,7 @@ class AvroSerializer:
         self._registry = registry
         self.subject = subject
         self._compiled = CompiledSchema(schema, subject)
-        self._text = json.dumps(schema, separators=(",", ":"))
+        self.schema_text = json.dumps(schema, separators=(",", ":"))
         self._header: bytes | None = None
 
     @property
@@ -238,7 +238,7 @@ class AvroSerializer:
 
     def _framing(self) -> bytes:
         if self._header is None:
-            schema_id = self._registry.id_for(self.subject, self._text)
+            schema_id = self._registry.id_for(self.subject, self.schema_text)
             self._header = bytes([MAGIC_BYTE]) + schema_id.to_bytes(4, "big")
         return self._header
 

@@ -104,9 +104,10 @@ def registry_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def schema_registry(registry_url: str) -> SchemaRegistry:
+def schema_registry(registry_url: str) -> Iterator[SchemaRegistry]:
     """Our registry adapter on the test registry (fresh caches per test)."""
-    return SchemaRegistry(SchemaRegistryClient({"url": registry_url}))
+    with SchemaRegistry(SchemaRegistryClient({"url": registry_url})) as registry:
+        yield registry
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from supplystream.cli.output import console, settings_of
+from supplystream.contracts.codegen import MODELS_FILE, render_models
 from supplystream.contracts.compatibility import Incompatibility, PreviousVersion, check
 from supplystream.contracts.history import schema_at
 from supplystream.contracts.lint import Finding, lint_schema
@@ -142,9 +143,7 @@ def codegen(
     schemas: SchemasOption = None,
 ) -> None:
     """Generate the typed event models (supplystream/events.py) from schemas/*.avsc."""
-    from supplystream.contracts.codegen import render_models  # noqa: PLC0415 - only this command needs it
-
-    target = Path(__file__).resolve().parents[1] / "events.py"
+    target = MODELS_FILE
     text = render_models(schemas or schemas_dir())
     if check_only:
         if not target.is_file() or target.read_text() != text:
