@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from supplystream.paths import project_root
+from supplystream.registry import SchemaRegistry
 from tests.conftest import supplystream_cli
 
 pytestmark = pytest.mark.integration
@@ -55,24 +58,33 @@ def stack_env() -> Iterator[tuple[Path, dict[str, str]]]:
     shutil.rmtree(home, ignore_errors=True)
 
 
-SCHEMA = '{"type": "record", "name": "Ping", "fields": [{"name": "at", "type": "long"}]}'
-
-
 def test_up_status_down_twice_leaves_no_process(stack_env: tuple[Path, dict[str, str]]) -> None:
     home, env = stack_env
-    registry = f"http://127.0.0.1:{env['SUPPLYSTREAM_STACK__REGISTRY_PORT']}/apis/ccompat/v7"
-    schema_id = None
+    registry_url = f"http://127.0.0.1:{env['SUPPLYSTREAM_STACK__REGISTRY_PORT']}/apis/ccompat/v7"
+    registered: list[str] = []
     for round_number in (1, 2):
         up = supplystream_cli("stack", "up", env=env)
         assert up.returncode == 0, f"round {round_number}: {up.stdout}\n{up.stderr}"
-        if schema_id is None:
-            response = httpx.post(f"{registry}/subjects/ping-value/versions", json={"schema": SCHEMA})
-            assert response.status_code == 200, response.text
-            schema_id = response.json()["id"]
-        else:  # the registry's PostgreSQL storage kept the schema and its id across the restart
-            latest = httpx.get(f"{registry}/subjects/ping-value/versions/latest")
-            assert latest.status_code == 200, latest.text
-            assert latest.json()["id"] == schema_id
+        # `schemas register` is idempotent: after the restart the registry's PostgreSQL storage
+        # still has every subject with the same version, id and compatibility level.
+        register = supplystream_cli("schemas", "register", env=env)
+        assert register.returncode == 0, register.stderr
+        lines = sorted(register.stdout.splitlines())
+        assert len(lines) == 8
+        assert all(re.fullmatch(r"[a-z.]+-value: version 1, id \d+, FULL_TRANSITIVE", line) for line in lines)
+        if not registered:
+            registered = lines
+        else:
+            assert lines == registered
+            with SchemaRegistry(SchemaRegistryClient({"url": registry_url})) as registry:
+                for line in lines:
+                    subject, rest = line.split(": ", 1)
+                    schema_id = int(rest.split("id ")[1].split(",")[0])
+                    assert registry.compatibility(subject) == "FULL_TRANSITIVE"
+                    assert (
+                        json.loads(registry.text_of(schema_id))["name"]
+                        == json.loads(registry.versions(subject)[0][1])["name"]
+                    )
         again = supplystream_cli("stack", "up", env=env)
         assert again.returncode == 0
         assert again.stdout.count("already running") == 3
