@@ -1,5 +1,5 @@
 # The README's two commands are `make demo` and `make test`; both run the set-up first.
-.PHONY: bootstrap demo test lint typecheck unit integration stack-down lock
+.PHONY: bootstrap demo test lint typecheck unit integration stack-down lock bench
 
 VENV := .venv/bin
 
@@ -33,3 +33,8 @@ stack-down: bootstrap
 ## Re-pin constraints.txt from what .venv holds now (after changing pyproject.toml).
 lock:
 	$(VENV)/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+## Benchmarks (need the local stack's registry: `supplystream stack up`).
+bench: bootstrap
+	$(VENV)/supplystream stack up
+	$(VENV)/python -m bench.serde
