@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -13,13 +14,11 @@ from supplystream.contracts.codegen import MODELS_FILE, render_models
 from supplystream.contracts.compatibility import Incompatibility, PreviousVersion, check
 from supplystream.contracts.history import schema_at
 from supplystream.contracts.lint import Finding, lint_schema
-from supplystream.contracts.schemas import EventSchema, load_envelope, load_event_schemas
+from supplystream.contracts.registration import load_contracts, register_all, value_subjects
+from supplystream.contracts.schemas import load_envelope
 from supplystream.errors import ContractError
 from supplystream.paths import schemas_dir
 from supplystream.registry import SchemaRegistry
-from supplystream.settings import Settings
-from supplystream.topics.catalog import TopicCatalog, TopicEntry, load_catalog
-from supplystream.topics.sync import catalog_path
 
 app = typer.Typer(
     help="Govern the Avro contracts in schemas/: lint, compatibility check, register, generate models.",
@@ -34,25 +33,6 @@ BaseOption = Annotated[
 ]
 
 
-def _contracts(settings: Settings, directory: Path | None) -> tuple[TopicCatalog, dict[str, EventSchema]]:
-    catalog = load_catalog(catalog_path(settings))
-    schemas = load_event_schemas(directory or schemas_dir())
-    missing = sorted({t for e in catalog.topics for t in e.value_schemas} - schemas.keys())
-    if missing:
-        raise ContractError(f"topics.yaml names event types without a schema file: {', '.join(missing)}")
-    return catalog, schemas
-
-
-def _subjects(
-    catalog: TopicCatalog, schemas: dict[str, EventSchema]
-) -> list[tuple[TopicEntry, EventSchema, str]]:
-    return [
-        (entry, schemas[event_type], entry.value_subject(schemas[event_type].full_name))
-        for entry in catalog.topics
-        for event_type in entry.value_schemas
-    ]
-
-
 @app.command()
 def lint(ctx: typer.Context, schemas: SchemasOption = None, base: BaseOption = None) -> None:
     """Check naming, namespace, docs, the envelope, exact quantities and enum defaults.
@@ -61,7 +41,7 @@ def lint(ctx: typer.Context, schemas: SchemasOption = None, base: BaseOption = N
     removed. Each finding names the file, the field and the rule. Exit 1 when anything is found.
     """
     directory = schemas or schemas_dir()
-    _, events = _contracts(settings_of(ctx), directory)
+    _, events = load_contracts(settings_of(ctx), directory)
     envelope = load_envelope(directory)
     findings: list[Finding] = []
     for event in events.values():
@@ -90,25 +70,26 @@ def check_compatibility(
     decides, client-side. Exit 1 when anything is incompatible.
     """
     settings = settings_of(ctx)
-    catalog, events = _contracts(settings, schemas)
-    client = SchemaRegistry.from_settings(settings) if registry else None
+    catalog, events = load_contracts(settings, schemas)
     ref = base or "HEAD"
     problems: list[tuple[str, Incompatibility]] = []
-    for entry, event, subject in _subjects(catalog, events):
-        level = catalog.compatibility_of(entry)
-        previous: list[PreviousVersion] = []
-        if client is not None:
-            previous.extend(
-                PreviousVersion(f"registered version {number} of {subject}", _json(text))
-                for number, text in client.versions(subject)
+    with SchemaRegistry.from_settings(settings) if registry else nullcontext() as client:
+        for value in value_subjects(catalog, events):
+            previous: list[PreviousVersion] = []
+            if client is not None:
+                previous.extend(
+                    PreviousVersion(f"registered version {number} of {value.subject}", _json(text))
+                    for number, text in client.versions(value.subject)
+                )
+            at_base = schema_at(ref, value.event.path)
+            if at_base is not None and at_base != value.event.schema:
+                previous.append(PreviousVersion(f"git {ref}", at_base))
+            found = check(value.event.schema, previous, value.compatibility)
+            state = "[red]incompatible[/]" if found else "[green]ok[/]"
+            console.print(
+                f"{value.subject} ({value.compatibility}, {len(previous)} earlier version(s)): {state}"
             )
-        at_base = schema_at(ref, event.path)
-        if at_base is not None and at_base != event.schema:
-            previous.append(PreviousVersion(f"git {ref}", at_base))
-        found = check(event.schema, previous, level)
-        state = "[red]incompatible[/]" if found else "[green]ok[/]"
-        console.print(f"{subject} ({level}, {len(previous)} earlier version(s)): {state}")
-        problems.extend((subject, problem) for problem in found)
+            problems.extend((value.subject, problem) for problem in found)
     for subject, problem in problems:
         console.print(f"  {subject}: {problem.describe()}", markup=False, soft_wrap=True)
     if problems:
@@ -119,19 +100,15 @@ def check_compatibility(
 def register(ctx: typer.Context, schemas: SchemasOption = None) -> None:
     """Register every value schema under its subject with the level from topics.yaml. Idempotent."""
     settings = settings_of(ctx)
-    catalog, events = _contracts(settings, schemas)
-    client = SchemaRegistry.from_settings(settings)
-    for entry, event, subject in _subjects(catalog, events):
-        level = catalog.compatibility_of(entry)
-        existed = bool(client.versions(subject))
-        if existed and client.compatibility(subject) != level:
-            client.set_compatibility(subject, level)
-        registered = client.register(subject, event.text)
-        if not existed:
-            client.set_compatibility(subject, level)
-        console.print(
-            f"{subject}: version {registered.version}, id {registered.schema_id}, {level}", highlight=False
-        )
+    catalog, events = load_contracts(settings, schemas)
+    subjects = value_subjects(catalog, events)
+    with SchemaRegistry.from_settings(settings) as client:
+        for value, registered in zip(subjects, register_all(client, subjects), strict=True):
+            console.print(
+                f"{registered.subject}: version {registered.version}, id {registered.schema_id}, "
+                f"{value.compatibility}",
+                highlight=False,
+            )
 
 
 @app.command()

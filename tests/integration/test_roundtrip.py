@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 
 import pytest
 from confluent_kafka import KafkaError, Message
 from confluent_kafka.admin import NewTopic
 
 from supplystream.clients import make_admin, make_consumer, make_producer
-from supplystream.roundtrip import round_trip
+from supplystream.contracts.schemas import load_event_schemas
+from supplystream.events import StockMoved
+from supplystream.paths import schemas_dir
+from supplystream.registry import SchemaRegistry
+from supplystream.roundtrip import round_trip, sample_event
 from supplystream.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -58,19 +63,33 @@ def test_records_come_back_with_keys_values_and_headers(settings: Settings, topi
     assert all(len(p) == 1 for p in partitions_by_key.values())
 
 
-def test_round_trip_reports_every_record_in_order(settings: Settings) -> None:
+def test_round_trip_of_avro_stock_moves_comes_back_identical(
+    settings: Settings, schema_registry: SchemaRegistry, topic_prefix: str
+) -> None:
+    stock = load_event_schemas(schemas_dir())["stock.moved"]
+    subject = f"{topic_prefix}-value"
+    schema_registry.register(subject, stock.text)
     messages: list[str] = []
-    result = round_trip(settings, 2_000, messages.append)
+
+    result = round_trip(settings, stock, subject, 2_000, messages.append)
 
     assert result.produced == 2_000
     assert result.consumed == 2_000
+    assert result.intact == 2_000
     assert result.in_order
     assert result.ok
     assert result.ack_p99_ms >= result.ack_p50_ms > 0
-    assert any("acknowledged 2000" in m for m in messages)
+    assert any("acknowledged 2000 events" in m for m in messages)
     # The temporary topic is gone afterwards (metadata may lag the deletion by a moment).
     admin = make_admin(settings)
     deadline = time.monotonic() + 15
     while result.topic in admin.list_topics(timeout=10).topics and time.monotonic() < deadline:
         time.sleep(0.2)
     assert result.topic not in admin.list_topics(timeout=10).topics
+
+
+def test_sample_events_are_deterministic_and_valid_models() -> None:
+    first, again = sample_event(7), sample_event(7)
+    assert first == again
+    assert first.quantity == Decimal(8) / 4
+    assert StockMoved.from_record(first.to_record()) == first
