@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from supplystream.settings import StackSettings
 from supplystream.stack.distributions import kafka_libs
 from supplystream.stack.layout import ComponentStatus, Report, StackLayout, State
 from supplystream.stack.prerequisites import find_java
-from supplystream.stack.processes import ManagedProcess, ensure_port_free, tail
+from supplystream.stack.processes import ManagedProcess, ensure_port_free, wait_until_answers
 
 KAFKA_MIN_JAVA = 17
 
@@ -145,25 +144,22 @@ class KafkaBroker:
 
     def wait_ready(self, timeout_s: float) -> None:
         """Wait until the broker serves metadata."""
-        deadline = time.monotonic() + timeout_s
         admin = AdminClient({"bootstrap.servers": self.bootstrap, "log_level": 0})
-        while True:
-            if self._process.pid() is None:
-                raise StackError(
-                    f"the Kafka broker exited during start-up; its log {self._log} ends:\n{tail(self._log)}"
-                )
+
+        def serves_metadata() -> bool:
             try:
-                metadata = admin.list_topics(timeout=2)
+                return bool(admin.list_topics(timeout=2).brokers)
             except KafkaException:
-                metadata = None
-            if metadata is not None and metadata.brokers:
-                return
-            if time.monotonic() > deadline:
-                raise StackError(
-                    f"the Kafka broker did not answer on {self.bootstrap} within {timeout_s:.0f}s; "
-                    f"see {self._log}:\n{tail(self._log)}"
-                )
-            time.sleep(0.5)
+                return False
+
+        wait_until_answers(
+            serves_metadata,
+            self._process,
+            what="the Kafka broker",
+            address=self.bootstrap,
+            log=self._log,
+            timeout_s=timeout_s,
+        )
 
     def stop(self) -> bool:
         """Stop the broker (a controlled shutdown on SIGTERM)."""

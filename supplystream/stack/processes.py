@@ -12,7 +12,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,6 +98,27 @@ def _command_line(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         return ""
+
+
+def wait_until_answers(
+    probe: Callable[[], bool],
+    process: ManagedProcess,
+    *,
+    what: str,
+    address: str,
+    log: Path,
+    timeout_s: float,
+) -> None:
+    """Poll ``probe`` until it answers True; fail fast, with the log's tail, if the process exits."""
+    deadline = time.monotonic() + timeout_s
+    while not probe():
+        if process.pid() is None:
+            raise StackError(f"{what} exited during start-up; {log} ends:\n{tail(log)}")
+        if time.monotonic() > deadline:
+            raise StackError(
+                f"{what} did not answer on {address} within {timeout_s:.0f}s; see {log}:\n{tail(log)}"
+            )
+        time.sleep(0.5)
 
 
 def ensure_port_free(port: int, what: str, setting: str) -> None:

@@ -6,17 +6,14 @@ schemas and their ids survive a restart. Apicurio Registry 3.3 needs Java 21 or 
 
 from __future__ import annotations
 
-import time
-
 import httpx
 
-from supplystream.errors import StackError
 from supplystream.settings import StackSettings
 from supplystream.stack.distributions import registry_home
 from supplystream.stack.layout import ComponentStatus, Report, StackLayout, State
 from supplystream.stack.postgres import SUPERUSER
 from supplystream.stack.prerequisites import find_java
-from supplystream.stack.processes import ManagedProcess, ensure_port_free, tail
+from supplystream.stack.processes import ManagedProcess, ensure_port_free, wait_until_answers
 
 REGISTRY_MIN_JAVA = 21
 CCOMPAT_PATH = "/apis/ccompat/v7"
@@ -82,24 +79,22 @@ class SchemaRegistry:
 
     def wait_ready(self, timeout_s: float) -> None:
         """Wait until the Confluent-compatible API lists subjects."""
-        deadline = time.monotonic() + timeout_s
         with httpx.Client(timeout=2.0) as client:
-            while True:
-                if self._process.pid() is None:
-                    raise StackError(
-                        f"the schema registry exited during start-up; {self._log} ends:\n{tail(self._log)}"
-                    )
+
+            def lists_subjects() -> bool:
                 try:
-                    if client.get(f"{self.url}/subjects").status_code == 200:
-                        return
+                    return client.get(f"{self.url}/subjects").status_code == 200
                 except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise StackError(
-                        f"the schema registry did not answer on {self.url} within {timeout_s:.0f}s; "
-                        f"see {self._log}:\n{tail(self._log)}"
-                    )
-                time.sleep(0.5)
+                    return False
+
+            wait_until_answers(
+                lists_subjects,
+                self._process,
+                what="the schema registry",
+                address=self.url,
+                log=self._log,
+                timeout_s=timeout_s,
+            )
 
     def stop(self) -> bool:
         """Stop the registry."""
