@@ -39,3 +39,29 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
   echo "$want" >"$stamp"
 fi
+
+# The AsyncAPI validator the tests run (tests/unit/test_asyncapi_validation.py): the official
+# @asyncapi/parser with its Avro schema parser, on Node.js, in tools/asyncapi/node_modules exactly as
+# package-lock.json pins it. Reinstalled when node_modules is missing or the manifest or lock changed.
+# --ignore-scripts: nothing in it needs a build step (and one dependency's postinstall is telemetry).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  node_missing=()
+  command -v node >/dev/null || node_missing+=(nodejs)
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    echo "bootstrap: installing Debian packages: ${node_missing[*]:-npm}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${node_missing[@]:-npm}"
+    # Some nodejs builds ship npm, Debian's does not.
+    command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
+  else
+    echo "bootstrap: the AsyncAPI validator needs Node.js (18.18+ or 20.17+) and npm; install them (Debian: sudo apt-get install nodejs npm) and re-run" >&2
+    exit 1
+  fi
+fi
+asyncapi_stamp=tools/asyncapi/node_modules/.supplystream-installed
+asyncapi_want=$(cat tools/asyncapi/package.json tools/asyncapi/package-lock.json | sha256sum | cut -d' ' -f1)
+if [[ ! -f $asyncapi_stamp || $(cat "$asyncapi_stamp") != "$asyncapi_want" ]]; then
+  echo "bootstrap: installing the AsyncAPI validator into tools/asyncapi/node_modules (npm ci)"
+  (cd tools/asyncapi && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$asyncapi_want" >"$asyncapi_stamp"
+fi
