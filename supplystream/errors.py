@@ -58,3 +58,36 @@ class DeserializationError(SupplyStreamError):
 
 class RegistryError(SupplyStreamError):
     """The schema registry refused or failed a request."""
+
+
+class OdooError(SupplyStreamError):
+    """Odoo refused or failed a call. Subclasses say why; ``model`` and ``method`` say where."""
+
+    def __init__(self, message: str, *, model: str | None = None, method: str | None = None) -> None:
+        super().__init__(message)
+        self.model = model
+        self.method = method
+
+
+class OdooAuthenticationError(OdooError):
+    """Wrong database, login, password or API key; or the session expired and re-login failed."""
+
+
+class OdooAccessError(OdooError):
+    """The Odoo user lacks the rights for this model or record (odoo.exceptions.AccessError)."""
+
+
+class OdooValidationError(OdooError):
+    """Odoo rejected the values (ValidationError / UserError): a permanent error for this input."""
+
+
+class OdooMissingRecordError(OdooError):
+    """The record does not exist (any more) (odoo.exceptions.MissingError)."""
+
+
+class OdooConcurrentUpdateError(OdooError):
+    """PostgreSQL serialization failure inside Odoo: retried by the client, transient."""
+
+
+class OdooUnavailableError(OdooError):
+    """Odoo did not answer (refused, timed out, 5xx): transient, retry later."""

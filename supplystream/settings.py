@@ -66,6 +66,20 @@ class PostgresSettings(_Section):
     dsn: SecretStr | None = None
 
 
+class OdooSettings(_Section):
+    """How to reach Odoo. Unset ``url`` means the local stack's Odoo (the stand-in by default)."""
+
+    url: str | None = None
+    database: str = "supplystream"
+    login: str = "admin"
+    #: The user's password or, better, an API key (Odoo 14+: Preferences > Account Security).
+    password: SecretStr = SecretStr("admin")
+    #: Seconds one call may take before it counts as Odoo being unavailable.
+    timeout_s: float = Field(default=30.0, gt=0)
+    #: Retries of a call that failed on a concurrent update (PostgreSQL serialization failure).
+    concurrency_retries: int = Field(default=5, ge=0)
+
+
 class StackSettings(_Section):
     """The embedded local stack (Kafka, Apicurio Registry, PostgreSQL) for demos and tests."""
 
@@ -76,6 +90,10 @@ class StackSettings(_Section):
     #: Apicurio's (Quarkus) management interface: health and metrics.
     registry_management_port: int = Field(default=8082, ge=1, le=65535)
     postgres_port: int = Field(default=55432, ge=1, le=65535)
+    #: The Odoo 17 stand-in (always part of the stack).
+    odoo_standin_port: int = Field(default=8069, ge=1, le=65535)
+    #: The real Odoo 11 (`stack up --with-odoo`).
+    odoo_port: int = Field(default=8070, ge=1, le=65535)
     kafka_heap: str = "512m"
     registry_heap: str = "384m"
     #: Seconds each component may take to answer after it was started.
@@ -109,6 +127,7 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     registry: RegistrySettings = RegistrySettings()
     postgres: PostgresSettings = PostgresSettings()
+    odoo: OdooSettings = OdooSettings()
     stack: StackSettings = StackSettings()
 
     @property
@@ -120,6 +139,11 @@ class Settings(BaseSettings):
     def registry_url(self) -> str:
         """The registry's Confluent-compatible base URL, falling back to the local stack."""
         return self.registry.url or f"http://127.0.0.1:{self.stack.registry_port}/apis/ccompat/v7"
+
+    @property
+    def odoo_url(self) -> str:
+        """Odoo's base URL, falling back to the local stack's stand-in."""
+        return self.odoo.url or f"http://127.0.0.1:{self.stack.odoo_standin_port}"
 
     @property
     def postgres_dsn(self) -> str:

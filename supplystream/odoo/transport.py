@@ -1,0 +1,161 @@
+"""How calls reach Odoo. One interface, so the client does not care which API carries them.
+
+`JsonRpcTransport` uses odoorpc over ``/jsonrpc`` (services ``common`` and ``object``), which every
+Odoo from 10 to 19 speaks. Odoo 19 deprecates it (removal announced for Odoo 22) in favour of
+JSON-2 (``POST /json/2/<model>/<method>`` with a bearer API key and HTTP status codes); a
+``Json2Transport`` implementing the same three methods slots in without touching the client.
+
+Every library error leaves this module as one of our `OdooError` types.
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+import urllib.error
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import odoorpc
+import odoorpc.error
+
+from supplystream.errors import (
+    OdooAccessError,
+    OdooAuthenticationError,
+    OdooConcurrentUpdateError,
+    OdooError,
+    OdooMissingRecordError,
+    OdooUnavailableError,
+    OdooValidationError,
+)
+
+#: Odoo exception names (``error.data.name``) and the type each maps to.
+_ERRORS: dict[str, type[OdooError]] = {
+    "odoo.exceptions.AccessDenied": OdooAuthenticationError,
+    "odoo.http.SessionExpiredException": OdooAuthenticationError,
+    "odoo.exceptions.AccessError": OdooAccessError,
+    "odoo.exceptions.ValidationError": OdooValidationError,
+    "odoo.exceptions.UserError": OdooValidationError,
+    "odoo.exceptions.Warning": OdooValidationError,
+    "odoo.exceptions.except_orm": OdooValidationError,
+    "odoo.exceptions.MissingError": OdooMissingRecordError,
+    "psycopg2.extensions.TransactionRollbackError": OdooConcurrentUpdateError,
+    "psycopg2.errors.SerializationFailure": OdooConcurrentUpdateError,
+    "psycopg2.OperationalError": OdooUnavailableError,
+}
+
+
+class OdooTransport(Protocol):
+    """The three things the client needs from an Odoo API."""
+
+    def server_version(self) -> tuple[int, int]:
+        """(major, minor) of the server, e.g. (17, 0), without logging in."""
+
+    def authenticate(self) -> int:
+        """Log in; the user's id. Raises OdooAuthenticationError."""
+
+    def call(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        """Call ``model.method(*args, **kwargs)`` as the logged-in user."""
+
+
+def map_error(exc: odoorpc.error.RPCError, model: str | None, method: str | None) -> OdooError:
+    """The most specific OdooError for an Odoo JSON-RPC error object."""
+    info = exc.info if isinstance(getattr(exc, "info", None), dict) else {}
+    data = info.get("data") or {}
+    name = str(data.get("name") or "")
+    message = str(data.get("message") or info.get("message") or exc)
+    error_type = _ERRORS.get(name)
+    if error_type is None and "could not serialize access" in message:
+        error_type = OdooConcurrentUpdateError
+    where = f"{model}.{method}" if model else "Odoo"
+    if error_type is None:
+        return OdooError(
+            f"{where} failed with {name or 'an unknown error'}: {message}", model=model, method=method
+        )
+    return error_type(f"{where}: {message}", model=model, method=method)
+
+
+@contextmanager
+def odoo_errors(url: str, model: str | None = None, method: str | None = None) -> Iterator[None]:
+    """Turn odoorpc and network errors into OdooError types."""
+    try:
+        yield
+    except odoorpc.error.RPCError as exc:
+        raise map_error(exc, model, method) from exc
+    except urllib.error.HTTPError as exc:
+        if exc.code >= 500:
+            raise OdooUnavailableError(
+                f"Odoo at {url} answered HTTP {exc.code}: it is down or overloaded; retrying later",
+                model=model,
+                method=method,
+            ) from exc
+        raise OdooError(
+            f"Odoo at {url} answered HTTP {exc.code} {exc.reason}", model=model, method=method
+        ) from exc
+    except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise OdooUnavailableError(
+            f"Odoo at {url} did not answer ({reason}): is it running and reachable?",
+            model=model,
+            method=method,
+        ) from exc
+
+
+class JsonRpcTransport:
+    """Odoo's external JSON-RPC API through odoorpc."""
+
+    def __init__(self, url: str, database: str, login: str, password: str, timeout_s: float) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise OdooError(f"Odoo URL {url!r} must look like http://host:8069 or https://host")
+        self._url = url
+        self._host = parts.hostname
+        self._port = parts.port or (443 if parts.scheme == "https" else 80)
+        self._protocol = "jsonrpc+ssl" if parts.scheme == "https" else "jsonrpc"
+        self._database = database
+        self._login = login
+        self._password = password
+        self._timeout = timeout_s
+        self._odoo: Any = None
+
+    def _connection(self) -> Any:
+        if self._odoo is None:
+            with odoo_errors(self._url):
+                self._odoo = odoorpc.ODOO(
+                    self._host, protocol=self._protocol, port=self._port, timeout=self._timeout
+                )
+        return self._odoo
+
+    def server_version(self) -> tuple[int, int]:
+        """Read from /web/webclient/version_info (odoorpc does it when connecting)."""
+        version = str(self._connection().version)  # "17.0", "11.0", "saas~17.2"
+        match = re.search(r"(\d+)\.(\d+)", version)
+        if match is None:
+            raise OdooError(f"Odoo at {self._url} reports an unreadable version {version!r}")
+        return int(match.group(1)), int(match.group(2))
+
+    def authenticate(self) -> int:
+        """``common.login`` then the user's context, as odoorpc does."""
+        odoo = self._connection()
+        with odoo_errors(self._url, "res.users", "login"):
+            try:
+                odoo.login(self._database, self._login, self._password)
+            except odoorpc.error.RPCError as exc:
+                if "Wrong login ID or password" in str(exc):
+                    raise OdooAuthenticationError(
+                        f"Odoo at {self._url} refused login {self._login!r} on database "
+                        f"{self._database!r}: check SUPPLYSTREAM_ODOO__LOGIN / __PASSWORD / __DATABASE"
+                    ) from exc
+                raise
+        return int(odoo.env.uid)
+
+    def call(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        """``object.execute_kw``."""
+        with odoo_errors(self._url, model, method):
+            return self._connection().execute_kw(model, method, args, kwargs)
+
+    def forget_session(self) -> None:
+        """Drop the connection so the next call reconnects (after Odoo was down)."""
+        self._odoo = None
