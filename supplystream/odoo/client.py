@@ -93,6 +93,7 @@ class OdooClient:
         self._sleep = sleep
         self._uid: int | None = None
         self._version: tuple[int, int] | None = None
+        self._fields: dict[str, dict[str, str]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, metrics: OdooMetrics | None = None) -> OdooClient:
@@ -205,6 +206,15 @@ class OdooClient:
             kwargs["limit"] = limit
         result: list[int] = self.call(model, "search", domain, **kwargs)
         return result
+
+    def fields(self, model: str) -> dict[str, str]:
+        """Field name -> type of ``model`` on this server (asked once; add-ons and versions differ)."""
+        known = self._fields.get(model)
+        if known is None:
+            described = self.call(model, "fields_get", attributes=["type"])
+            known = {name: str(spec.get("type", "")) for name, spec in described.items()}
+            self._fields[model] = known
+        return known
 
     def pages(
         self, model: str, domain: Domain, fields: Sequence[str], page_size: int = 500

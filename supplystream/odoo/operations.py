@@ -1,0 +1,377 @@
+"""What the platform does in Odoo, with the right calls for each Odoo version.
+
+The client knows the server's major version after login; these functions choose from it (and
+from the fields the server actually has, since add-ons such as `delivery` add some):
+
+- done quantity of a move: ``stock.move.quantity_done`` (11-16); ``quantity`` + ``picked`` (17+).
+- moves of a picking: ``stock.picking.move_lines`` (11-15); ``move_ids`` (16+).
+- validate a picking: set the done quantities, ``button_validate``, then answer the wizard that may
+  come back: immediate transfer (11-16, when nothing was set done) or backorder (all versions).
+- set the on-hand quantity: ``stock.inventory`` with a line (11-14; ``action_done`` before 13,
+  ``action_validate`` after); ``stock.quant.inventory_quantity`` + ``action_apply_inventory`` (15+).
+- storable products: ``type = 'product'`` (11-17); ``is_storable`` (18+).
+
+ATP is written to a custom model ``x_supplystream_atp`` (created through ``ir.model`` as a manual
+model, the way Odoo Studio does, on first use): one record per SKU and warehouse with
+``x_sku``, ``x_warehouse_code``, ``x_on_hand``, ``x_reserved``, ``x_atp``, ``x_version`` and
+``x_event_id``. A write with a version not above the stored one changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from supplystream.errors import OdooMissingRecordError, OdooValidationError
+from supplystream.odoo.client import OdooClient, Record, Watermark
+
+INVENTORY_VIA_QUANT_SINCE = 15
+MOVE_IDS_SINCE = 16
+QUANTITY_FIELD_SINCE = 17
+IS_STORABLE_SINCE = 18
+ATP_MODEL = "x_supplystream_atp"
+_ATP_FIELDS = {
+    "x_sku": ("char", "SKU"),
+    "x_warehouse_code": ("char", "Warehouse code"),
+    "x_on_hand": ("float", "On hand"),
+    "x_reserved": ("float", "Reserved"),
+    "x_atp": ("float", "Available to promise"),
+    "x_version": ("integer", "ATP version"),
+    "x_event_id": ("char", "Last event id"),
+}
+
+
+def many2one_id(value: Any) -> int | None:
+    """The id of a many2one value as Odoo returns it (``[id, name]`` or ``False``)."""
+    if isinstance(value, list | tuple) and value:
+        return int(value[0])
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) and value else None
+
+
+def storable_domain(version: int) -> list[Any]:
+    """Domain of storable (stock-tracked) products for an Odoo version."""
+    return [("is_storable", "=", True)] if version >= IS_STORABLE_SINCE else [("type", "=", "product")]
+
+
+def move_quantity_field(version: int) -> str:
+    """The field holding a stock move's done quantity."""
+    return "quantity" if version >= QUANTITY_FIELD_SINCE else "quantity_done"
+
+
+def picking_moves_field(version: int) -> str:
+    """The one2many from a picking to its moves."""
+    return "move_ids" if version >= MOVE_IDS_SINCE else "move_lines"
+
+
+# -- reads for the Odoo source --------------------------------------------------------------------
+
+
+def done_moves_since(client: OdooClient, watermark: Watermark | None, limit: int = 500) -> list[Record]:
+    """Done stock moves after ``watermark``; the done quantity is returned as ``quantity_done``."""
+    quantity = move_quantity_field(client.version)
+    wanted = [
+        "product_id",
+        "product_uom",
+        "location_id",
+        "location_dest_id",
+        "picking_id",
+        "reference",
+        "date",
+    ]
+    optional = [
+        f for f in ("scrapped", "is_inventory", "origin_returned_move_id") if f in client.fields("stock.move")
+    ]
+    records = client.changed_since(
+        "stock.move", [("state", "=", "done")], [*wanted, quantity, *optional], watermark, limit
+    )
+    for record in records:
+        record["quantity_done"] = record.pop(quantity)
+    return records
+
+
+def sale_orders_since(client: OdooClient, watermark: Watermark | None, limit: int = 500) -> list[Record]:
+    """Confirmed and cancelled sale orders after ``watermark``."""
+    fields = ["name", "state", "partner_id", "warehouse_id", "order_line", "client_order_ref", "date_order"]
+    return client.changed_since(
+        "sale.order", [("state", "in", ["sale", "done", "cancel"])], fields, watermark, limit
+    )
+
+
+def done_pickings_since(
+    client: OdooClient, watermark: Watermark | None, code: str = "outgoing", limit: int = 500
+) -> list[Record]:
+    """Done pickings of a type (``outgoing`` deliveries, ``incoming`` receipts) after ``watermark``."""
+    moves = picking_moves_field(client.version)
+    wanted = ["name", "origin", "date_done", "location_id", "location_dest_id", "picking_type_id", moves]
+    optional = [
+        f for f in ("carrier_id", "carrier_tracking_ref", "sale_id") if f in client.fields("stock.picking")
+    ]
+    domain = [("state", "=", "done"), ("picking_type_code", "=", code)]
+    records = client.changed_since("stock.picking", domain, [*wanted, *optional], watermark, limit)
+    for record in records:
+        record["move_ids"] = record.pop(moves)
+    return records
+
+
+# -- writes for the Odoo sink ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PickingValidation:
+    """What `validate_picking` did."""
+
+    picking_id: int
+    already_done: bool
+    backorder_created: bool
+
+
+def validate_picking(
+    client: OdooClient,
+    picking_id: int,
+    tracking_ref: str,
+    carrier_id: int | None = None,
+    quantities: Mapping[int, Decimal] | None = None,
+) -> PickingValidation:
+    """Validate an outgoing picking with its tracking reference; idempotent.
+
+    ``quantities`` (product id -> quantity shipped) defaults to everything demanded; less than
+    demanded creates a backorder, as Odoo's wizard does. Already done with the same reference is
+    a no-op; done with another reference raises OdooValidationError (a conflict for a person).
+    """
+    moves_field = picking_moves_field(client.version)
+    has_tracking = "carrier_tracking_ref" in client.fields("stock.picking")
+    fields = ["state", moves_field, *(["carrier_tracking_ref"] if has_tracking else [])]
+    pickings = client.read("stock.picking", [picking_id], fields)
+    if not pickings:
+        raise OdooMissingRecordError(f"stock.picking {picking_id} does not exist", model="stock.picking")
+    picking = pickings[0]
+    if picking["state"] == "done":
+        if has_tracking and (picking.get("carrier_tracking_ref") or "") != tracking_ref:
+            raise OdooValidationError(
+                f"stock.picking {picking_id} was already validated with tracking reference "
+                f"{picking.get('carrier_tracking_ref')!r}, not {tracking_ref!r}",
+                model="stock.picking",
+                method="button_validate",
+            )
+        return PickingValidation(picking_id, already_done=True, backorder_created=False)
+    if picking["state"] == "cancel":
+        raise OdooValidationError(f"stock.picking {picking_id} is cancelled", model="stock.picking")
+    header: dict[str, Any] = {}
+    if has_tracking:
+        header["carrier_tracking_ref"] = tracking_ref
+    if carrier_id is not None and "carrier_id" in client.fields("stock.picking"):
+        header["carrier_id"] = carrier_id
+    if header:
+        client.write("stock.picking", [picking_id], header)
+    if picking["state"] in {"draft", "confirmed", "waiting"}:
+        client.call("stock.picking", "action_assign", [picking_id])
+    partial = _set_done_quantities(client, picking[moves_field], quantities)
+    result = client.call("stock.picking", "button_validate", [picking_id])
+    backorder = _answer_wizard(client, picking_id, result, partial)
+    state = client.read("stock.picking", [picking_id], ["state"])[0]["state"]
+    if state != "done":
+        raise OdooValidationError(
+            f"stock.picking {picking_id} is {state} after validation", model="stock.picking"
+        )
+    return PickingValidation(picking_id, already_done=False, backorder_created=backorder)
+
+
+def _set_done_quantities(
+    client: OdooClient, move_ids: Sequence[int], quantities: Mapping[int, Decimal] | None
+) -> bool:
+    """Write each move's done quantity; True when something ships less than demanded."""
+    field = move_quantity_field(client.version)
+    moves = client.read("stock.move", list(move_ids), ["product_id", "product_uom_qty"])
+    updates: dict[int, dict[str, Any]] = {}
+    partial = False
+    for move in moves:
+        demanded = Decimal(str(move["product_uom_qty"]))
+        product = many2one_id(move["product_id"])
+        done = demanded if quantities is None else min(demanded, quantities.get(product or 0, Decimal(0)))
+        partial = partial or done < demanded
+        values: dict[str, Any] = {field: float(done)}
+        if client.version >= QUANTITY_FIELD_SINCE:
+            values["picked"] = True
+        updates[int(move["id"])] = values
+    client.write_grouped("stock.move", updates)
+    return partial
+
+
+def _answer_wizard(client: OdooClient, picking_id: int, result: Any, partial: bool) -> bool:
+    """Answer the wizard `button_validate` may return; True when a backorder was created."""
+    if not isinstance(result, dict) or result.get("type") != "ir.actions.act_window":
+        return False
+    wizard_model = str(result.get("res_model"))
+    context = result.get("context") or {}
+    if wizard_model == "stock.immediate.transfer":  # Odoo 11-16: nothing was marked done
+        wizard = client.create(wizard_model, [{"pick_ids": [(4, picking_id)]}])[0]
+        client.call(wizard_model, "process", [wizard], context=context)
+        return False
+    if wizard_model == "stock.backorder.confirmation":
+        wizard = client.create(wizard_model, [{"pick_ids": [(4, picking_id)]}])[0]
+        client.call(
+            wizard_model, "process" if partial else "process_cancel_backorder", [wizard], context=context
+        )
+        return partial
+    raise OdooValidationError(
+        f"validating stock.picking {picking_id} opened the wizard {wizard_model}, which SupplyStream "
+        "does not answer: validate it in Odoo",
+        model="stock.picking",
+        method="button_validate",
+    )
+
+
+def set_on_hand(client: OdooClient, product_id: int, location_id: int, quantity: Decimal) -> None:
+    """Set the on-hand quantity of a product at a location (an inventory adjustment)."""
+    if client.version >= INVENTORY_VIA_QUANT_SINCE:
+        context = {"inventory_mode": True}
+        quants = client.search(
+            "stock.quant", [("product_id", "=", product_id), ("location_id", "=", location_id)]
+        )
+        if quants:
+            client.call(
+                "stock.quant", "write", quants[:1], {"inventory_quantity": float(quantity)}, context=context
+            )
+            quant = quants[0]
+        else:
+            quant = int(
+                client.call(
+                    "stock.quant",
+                    "create",
+                    {
+                        "product_id": product_id,
+                        "location_id": location_id,
+                        "inventory_quantity": float(quantity),
+                    },
+                    context=context,
+                )
+            )
+        client.call("stock.quant", "action_apply_inventory", [quant])
+        return
+    inventory = client.create(
+        "stock.inventory",
+        [
+            {
+                "name": f"SupplyStream {product_id}@{location_id}",
+                "filter": "product",
+                "product_id": product_id,
+                "location_id": location_id,
+            }
+        ],
+    )[0]
+    client.call("stock.inventory", "action_start", [inventory])
+    lines = client.search(
+        "stock.inventory.line", [("inventory_id", "=", inventory), ("product_id", "=", product_id)]
+    )
+    if lines:
+        client.write("stock.inventory.line", lines, {"product_qty": float(quantity)})
+    else:
+        client.create(
+            "stock.inventory.line",
+            [
+                {
+                    "inventory_id": inventory,
+                    "product_id": product_id,
+                    "location_id": location_id,
+                    "product_qty": float(quantity),
+                }
+            ],
+        )
+    client.call("stock.inventory", "action_done" if client.version < 13 else "action_validate", [inventory])
+
+
+def confirm_sale_order(client: OdooClient, order_id: int, warehouse_id: int) -> bool:
+    """Set the order's warehouse and confirm it; False when it already was (idempotent)."""
+    orders = client.read("sale.order", [order_id], ["state", "warehouse_id"])
+    if not orders:
+        raise OdooMissingRecordError(f"sale.order {order_id} does not exist", model="sale.order")
+    order = orders[0]
+    if order["state"] in {"sale", "done"}:
+        if many2one_id(order["warehouse_id"]) != warehouse_id:
+            raise OdooValidationError(
+                f"sale.order {order_id} is already confirmed from another warehouse "
+                f"({order['warehouse_id']}); change it in Odoo",
+                model="sale.order",
+            )
+        return False
+    if order["state"] == "cancel":
+        raise OdooValidationError(f"sale.order {order_id} is cancelled", model="sale.order")
+    client.write("sale.order", [order_id], {"warehouse_id": warehouse_id})
+    client.call("sale.order", "action_confirm", [order_id])
+    return True
+
+
+# -- ATP into Odoo --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AtpRow:
+    """The platform's ATP of one SKU at one warehouse, as written into Odoo."""
+
+    sku: str
+    warehouse_code: str
+    on_hand: Decimal
+    reserved: Decimal
+    atp: Decimal
+    version: int
+    event_id: str
+
+
+def ensure_atp_model(client: OdooClient) -> None:
+    """Create the ``x_supplystream_atp`` model and its fields if the database lacks them."""
+    if client.search("ir.model", [("model", "=", ATP_MODEL)]):
+        return
+    model_id = client.create(
+        "ir.model", [{"name": "SupplyStream ATP", "model": ATP_MODEL, "state": "manual"}]
+    )[0]
+    client.create(
+        "ir.model.fields",
+        [
+            {
+                "model_id": model_id,
+                "name": name,
+                "field_description": label,
+                "ttype": ttype,
+                "state": "manual",
+            }
+            for name, (ttype, label) in _ATP_FIELDS.items()
+        ],
+    )
+
+
+def write_atp(client: OdooClient, rows: Sequence[AtpRow]) -> int:
+    """Upsert ATP rows; rows whose version is not above the stored one change nothing. Records written."""
+    if not rows:
+        return 0
+    fields = list(_ATP_FIELDS)
+    existing = client.search_read(ATP_MODEL, [("x_sku", "in", sorted({r.sku for r in rows}))], fields)
+    stored = {(r["x_sku"], r["x_warehouse_code"]): r for r in existing}
+    creates: list[dict[str, Any]] = []
+    updates: dict[int, dict[str, Any]] = {}
+    latest: dict[tuple[str, str], AtpRow] = {}
+    for row in rows:
+        key = (row.sku, row.warehouse_code)
+        if key not in latest or row.version > latest[key].version:
+            latest[key] = row
+    for key, row in latest.items():
+        values = {
+            "x_name": f"{row.sku} @ {row.warehouse_code}",
+            "x_sku": row.sku,
+            "x_warehouse_code": row.warehouse_code,
+            "x_on_hand": float(row.on_hand),
+            "x_reserved": float(row.reserved),
+            "x_atp": float(row.atp),
+            "x_version": row.version,
+            "x_event_id": row.event_id,
+        }
+        current = stored.get(key)
+        if current is None:
+            creates.append(values)
+        elif int(current["x_version"] or 0) < row.version:
+            updates[int(current["id"])] = values
+    client.create(ATP_MODEL, creates)
+    for record_id, values in updates.items():
+        client.write(ATP_MODEL, [record_id], values)
+    return len(creates) + len(updates)
