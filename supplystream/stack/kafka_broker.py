@@ -126,7 +126,7 @@ class KafkaBroker:
             "-XX:+UseG1GC",
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={log4j}",
-            self._layout.marker,
+            f"-D{self._layout.marker}",
             "-cp",
             classpath,
         ]

@@ -38,8 +38,12 @@ class StackLayout:
 
     @property
     def marker(self) -> str:
-        """The command-line marker that identifies this stack's processes."""
-        return f"-Dsupplystream.stack.home={self.home}"
+        """Identifies this stack's processes: it appears in each one's command line.
+
+        JVMs carry it as a system property (``-D<marker>``), Python processes as an ``-X``
+        option (``-X<marker>``), which both runtimes accept and ignore.
+        """
+        return f"supplystream.stack.home={self.home}"
 
 
 @dataclass(frozen=True)

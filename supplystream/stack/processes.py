@@ -1,7 +1,7 @@
 """Start, find and stop the stack's own processes through PID files.
 
 A PID file alone is not proof: PIDs are reused. A process counts as ours only while its command
-line still carries the stack's marker (``-Dsupplystream.stack.home=<home>``), so ``stack down``
+line still carries the stack's marker (``supplystream.stack.home=<home>``), so ``stack down``
 never signals a process it did not start.
 """
 

@@ -69,7 +69,7 @@ class SchemaRegistry:
             str(java.executable),
             f"-Xmx{self._settings.registry_heap}",
             "-XX:+UseSerialGC",
-            self._layout.marker,
+            f"-D{self._layout.marker}",
             *(f"-D{key}={value}" for key, value in properties.items()),
             "-jar",
             str(home / "quarkus-run.jar"),
