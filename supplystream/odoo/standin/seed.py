@@ -1,0 +1,132 @@
+"""Demo data for ``--seed``: a company, the admin user, two warehouses, locations, products,
+picking types and a carrier, laid out as a fresh Odoo 17 database with ``stock``, ``sale_stock``
+and ``delivery`` installed would have them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from supplystream.odoo.standin.orm import Env
+from supplystream.odoo.standin.schema import MODELS
+from supplystream.odoo.standin.store import Store
+
+ADMIN_LOGIN = "admin"
+ADMIN_PASSWORD = "admin"  # noqa: S105 - the well-known demo password of a fresh Odoo database
+API_KEY = "supplystream-test-key"
+WAREHOUSES = (("WH-EAST", "East Warehouse"), ("WH-WEST", "West Warehouse"))
+PRODUCTS = (
+    ("SKU-1001", "Pallet Jack"),
+    ("SKU-1002", "Shrink Wrap Roll"),
+    ("SKU-1003", "Shipping Carton (Large)"),
+    ("SKU-1004", "Label Printer"),
+    ("SKU-1005", "Barcode Scanner"),
+)
+
+
+def seed(store: Store) -> None:
+    """Fill an empty store with the demo data (idempotent: does nothing if data exists)."""
+    if not store.is_empty:
+        return
+    with store.transaction():
+        env = Env(store, 1)
+        _seed(env)
+    store.set_secret(2, "password", ADMIN_PASSWORD)
+    store.set_secret(2, "apikey", API_KEY)
+
+
+def _seed(env: Env) -> None:
+    for name, model in MODELS.items():
+        env.create_one(
+            "ir.model",
+            {
+                "model": name,
+                "name": model.description,
+                "state": "manual" if model.custom else "base",
+                "transient": model.transient,
+            },
+        )
+    company_partner = env.create_one("res.partner", {"name": "SupplyStream Demo Co", "is_company": True})
+    company = env.create_one("res.company", {"name": "SupplyStream Demo Co", "partner_id": company_partner})
+    env.write("res.partner", [company_partner], {"company_id": company})
+    bot_partner = env.create_one("res.partner", {"name": "OdooBot", "active": False})
+    env.create_one(
+        "res.users",
+        {
+            "login": "__system__",
+            "name": "OdooBot",
+            "partner_id": bot_partner,
+            "company_id": company,
+            "company_ids": [company],
+            "active": False,
+        },
+    )
+    admin_partner = env.create_one("res.partner", {"name": "Mitchell Admin", "email": "admin@example.com"})
+    env.create_one(
+        "res.users",
+        {
+            "login": ADMIN_LOGIN,
+            "name": "Mitchell Admin",
+            "partner_id": admin_partner,
+            "company_id": company,
+            "company_ids": [company],
+        },
+    )
+    for name in ("Acme Distribution", "Globex Retail"):
+        env.create_one("res.partner", {"name": name, "is_company": True, "company_id": False})
+    units = env.create_one("uom.uom", {"name": "Units"})
+
+    def location(name: str, usage: str, parent: int | bool = False) -> int:
+        vals: dict[str, Any] = {"name": name, "usage": usage, "location_id": parent, "company_id": False}
+        return int(env.create_one("stock.location", vals))
+
+    physical = location("Physical Locations", "view")
+    partners = location("Partners", "view")
+    virtual = location("Virtual Locations", "view")
+    vendors = location("Vendors", "supplier", partners)
+    customers = location("Customers", "customer", partners)
+    location("Inventory adjustment", "inventory", virtual)
+    location("Inter-warehouse transit", "transit", physical)
+
+    for code, name in WAREHOUSES:
+        view = location(code, "view", physical)
+        stock_location = location("Stock", "internal", view)
+        env.write("stock.location", [view, stock_location], {"company_id": company})
+        warehouse = env.create_one(
+            "stock.warehouse",
+            {
+                "name": name,
+                "code": code,
+                "company_id": company,
+                "partner_id": company_partner,
+                "view_location_id": view,
+                "lot_stock_id": stock_location,
+            },
+        )
+        types = {}
+        for key, type_name, type_code, sequence_code, source, dest in (
+            ("in_type_id", "Receipts", "incoming", "IN", vendors, stock_location),
+            ("out_type_id", "Delivery Orders", "outgoing", "OUT", stock_location, customers),
+            ("int_type_id", "Internal Transfers", "internal", "INT", stock_location, stock_location),
+        ):
+            types[key] = env.create_one(
+                "stock.picking.type",
+                {
+                    "name": type_name,
+                    "code": type_code,
+                    "sequence_code": sequence_code,
+                    "warehouse_id": warehouse,
+                    "default_location_src_id": source,
+                    "default_location_dest_id": dest,
+                    "company_id": company,
+                },
+            )
+        env.write("stock.warehouse", [warehouse], types)
+
+    for code, name in PRODUCTS:
+        env.create_one(
+            "product.product",
+            {"name": name, "default_code": code, "type": "product", "uom_id": units, "list_price": 10.0},
+        )
+    env.create_one(
+        "delivery.carrier", {"name": "Standard Delivery", "delivery_type": "fixed", "fixed_price": 5.0}
+    )

@@ -1,0 +1,254 @@
+"""One contract for the Odoo access layer, run against every Odoo we support.
+
+Subclasses provide the fixture ``odoo`` (an `OdooBackend`): the Odoo 17 stand-in and the real
+Odoo 11 run the same tests, and the version-specific calls are chosen by the client, never by a
+test. Both backends are seeded alike: warehouses WH-EAST and WH-WEST, storable products
+SKU-1001..SKU-1005, user admin/admin.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from supplystream.errors import (
+    OdooAuthenticationError,
+    OdooError,
+    OdooMissingRecordError,
+    OdooValidationError,
+)
+from supplystream.odoo.client import OdooClient, Watermark
+from supplystream.odoo.operations import (
+    AtpRow,
+    confirm_sale_order,
+    done_moves_since,
+    done_pickings_since,
+    ensure_atp_model,
+    many2one_id,
+    picking_moves_field,
+    set_on_hand,
+    storable_domain,
+    validate_picking,
+    write_atp,
+)
+from supplystream.odoo.transport import JsonRpcTransport
+
+SKUS = [f"SKU-{n}" for n in range(1001, 1006)]
+
+
+@dataclass(frozen=True)
+class OdooBackend:
+    """A running Odoo to test against."""
+
+    url: str
+    database: str
+    major_version: int
+
+    def client(self, password: str = "admin") -> OdooClient:  # noqa: S107 - the seeded test user
+        def connect() -> JsonRpcTransport:
+            return JsonRpcTransport(self.url, self.database, "admin", password, timeout_s=60)
+
+        return OdooClient(connect(), reconnect=connect)
+
+
+@dataclass(frozen=True)
+class Seed:
+    """Ids of the seeded records, looked up through the client."""
+
+    warehouses: dict[str, int]
+    stock_locations: dict[str, int]
+    products: dict[str, int]
+
+
+def seed_of(client: OdooClient) -> Seed:
+    warehouses = client.search_read(
+        "stock.warehouse", [("code", "in", ["WH-EAST", "WH-WEST"])], ["code", "lot_stock_id"]
+    )
+    products = client.search_read("product.product", [("default_code", "in", SKUS)], ["default_code"])
+    return Seed(
+        warehouses={w["code"]: int(w["id"]) for w in warehouses},
+        stock_locations={w["code"]: many2one_id(w["lot_stock_id"]) or 0 for w in warehouses},
+        products={p["default_code"]: int(p["id"]) for p in products},
+    )
+
+
+def on_hand(client: OdooClient, product_id: int, location_id: int) -> Decimal:
+    quants = client.search_read(
+        "stock.quant", [("product_id", "=", product_id), ("location_id", "=", location_id)], ["quantity"]
+    )
+    return sum((Decimal(str(q["quantity"])) for q in quants), Decimal(0))
+
+
+def new_order(client: OdooClient, seed: Seed, quantity: int, sku: str = "SKU-1001") -> int:
+    partner = client.create("res.partner", [{"name": f"Customer {uuid.uuid4().hex[:6]}"}])[0]
+    line = {"product_id": seed.products[sku], "product_uom_qty": quantity}
+    return client.create(
+        "sale.order",
+        [{"partner_id": partner, "warehouse_id": seed.warehouses["WH-WEST"], "order_line": [(0, 0, line)]}],
+    )[0]
+
+
+def outgoing_picking(client: OdooClient, order_id: int) -> int:
+    pickings = client.search(
+        "stock.picking",
+        [("origin", "=", order_name(client, order_id)), ("picking_type_code", "=", "outgoing")],
+    )
+    assert len(pickings) == 1, pickings
+    return pickings[0]
+
+
+def order_name(client: OdooClient, order_id: int) -> str:
+    return str(client.read("sale.order", [order_id], ["name"])[0]["name"])
+
+
+class OdooContract:
+    """The behaviour the platform relies on, whatever the Odoo version."""
+
+    @pytest.fixture
+    def client(self, odoo: OdooBackend) -> OdooClient:
+        client = odoo.client()
+        client.login()
+        return client
+
+    @pytest.fixture
+    def seed(self, client: OdooClient) -> Seed:
+        return seed_of(client)
+
+    def test_login_detects_the_version(self, odoo: OdooBackend, client: OdooClient) -> None:
+        assert client.uid > 0
+        assert client.version == odoo.major_version
+
+    def test_wrong_password_is_an_authentication_error(self, odoo: OdooBackend) -> None:
+        with pytest.raises(OdooAuthenticationError, match="refused login 'admin'"):
+            odoo.client(password="wrong").login()  # noqa: S106
+
+    def test_reads_with_domains_return_exactly_the_fields_asked(self, client: OdooClient, seed: Seed) -> None:
+        products = client.search_read(
+            "product.product",
+            [
+                *storable_domain(client.version),
+                "|",
+                ("default_code", "=", "SKU-1001"),
+                ("default_code", "=", "SKU-1002"),
+            ],
+            ["default_code", "name"],
+        )
+        assert sorted(p["default_code"] for p in products) == ["SKU-1001", "SKU-1002"]
+        assert all(set(p) == {"id", "default_code", "name"} for p in products)
+        negated = client.search_read(
+            "product.product",
+            [("default_code", "in", SKUS), "!", ("default_code", "=", "SKU-1001")],
+            ["default_code"],
+        )
+        assert sorted(p["default_code"] for p in negated) == SKUS[1:]
+        assert set(seed.warehouses) == {"WH-EAST", "WH-WEST"}
+
+    def test_many2one_values_are_id_and_name(self, client: OdooClient) -> None:
+        warehouse = client.search_read("stock.warehouse", [("code", "=", "WH-EAST")], ["lot_stock_id"])[0]
+        location_id, location_name = warehouse["lot_stock_id"]
+        assert isinstance(location_id, int)
+        assert "Stock" in location_name
+
+    def test_paging_from_a_watermark_skips_nothing_and_repeats_nothing(self, client: OdooClient) -> None:
+        tag = uuid.uuid4().hex[:8]
+        created = client.create("res.partner", [{"name": f"{tag}-{n}"} for n in range(5)])
+        domain = [("name", "like", f"{tag}-")]
+        seen: list[int] = []
+        watermark: Watermark | None = None
+        while True:
+            page = client.changed_since("res.partner", domain, ["name"], watermark, limit=2)
+            if not page:
+                break
+            seen.extend(int(r["id"]) for r in page)
+            watermark = Watermark.of(page[-1])
+        assert seen == sorted(created)
+        client.write("res.partner", [created[1]], {"name": f"{tag}-renamed"})
+        assert [int(r["id"]) for r in client.changed_since("res.partner", domain, ["name"], watermark)] == [
+            created[1]
+        ]
+
+    def test_pages_by_id(self, client: OdooClient) -> None:
+        pages = list(
+            client.pages("product.product", [("default_code", "in", SKUS)], ["default_code"], page_size=2)
+        )
+        assert [len(p) for p in pages] == [2, 2, 1]
+
+    def test_missing_records_and_unknown_models_map_to_our_errors(self, client: OdooClient) -> None:
+        with pytest.raises(OdooMissingRecordError):
+            client.write("res.partner", [987_654_321], {"name": "nobody"})
+        with pytest.raises(OdooError):
+            client.search_read("x_no_such.model", [], ["name"])
+
+    def test_set_on_hand_is_an_inventory_adjustment(self, client: OdooClient, seed: Seed) -> None:
+        product, location = seed.products["SKU-1003"], seed.stock_locations["WH-EAST"]
+        set_on_hand(client, product, location, Decimal(42))
+        assert on_hand(client, product, location) == 42
+        set_on_hand(client, product, location, Decimal(17))
+        assert on_hand(client, product, location) == 17
+        moves = done_moves_since(client, None, limit=10_000)
+        assert any(many2one_id(m["product_id"]) == product for m in moves)
+
+    def test_confirming_an_order_sets_its_warehouse_and_is_idempotent(
+        self, client: OdooClient, seed: Seed
+    ) -> None:
+        order = new_order(client, seed, 2)
+        assert confirm_sale_order(client, order, seed.warehouses["WH-EAST"]) is True
+        state = client.read("sale.order", [order], ["state", "warehouse_id"])[0]
+        assert state["state"] == "sale"
+        assert many2one_id(state["warehouse_id"]) == seed.warehouses["WH-EAST"]
+        assert confirm_sale_order(client, order, seed.warehouses["WH-EAST"]) is False
+        with pytest.raises(OdooValidationError, match="another warehouse"):
+            confirm_sale_order(client, order, seed.warehouses["WH-WEST"])
+
+    def test_validating_a_picking_with_tracking(self, client: OdooClient, seed: Seed) -> None:
+        product, location = seed.products["SKU-1002"], seed.stock_locations["WH-EAST"]
+        set_on_hand(client, product, location, Decimal(10))
+        order = new_order(client, seed, 3, sku="SKU-1002")
+        confirm_sale_order(client, order, seed.warehouses["WH-EAST"])
+        picking = outgoing_picking(client, order)
+
+        result = validate_picking(client, picking, "TRACK-0001")
+        assert result.already_done is False
+        assert result.backorder_created is False
+        done = client.read("stock.picking", [picking], ["state", picking_moves_field(client.version)])[0]
+        assert done["state"] == "done"
+        assert on_hand(client, product, location) == 7
+        assert validate_picking(client, picking, "TRACK-0001").already_done is True
+        with pytest.raises(OdooValidationError, match="already validated with tracking reference"):
+            validate_picking(client, picking, "TRACK-9999")
+        shipped = done_pickings_since(client, None, "outgoing", limit=10_000)
+        assert picking in [int(p["id"]) for p in shipped]
+
+    def test_partial_shipment_creates_a_backorder(self, client: OdooClient, seed: Seed) -> None:
+        product, location = seed.products["SKU-1004"], seed.stock_locations["WH-EAST"]
+        set_on_hand(client, product, location, Decimal(10))
+        order = new_order(client, seed, 4, sku="SKU-1004")
+        confirm_sale_order(client, order, seed.warehouses["WH-EAST"])
+        picking = outgoing_picking(client, order)
+        result = validate_picking(client, picking, "TRACK-PART", quantities={product: Decimal(1)})
+        assert result.backorder_created is True
+        assert on_hand(client, product, location) == 9
+        backorders = client.search("stock.picking", [("backorder_id", "=", picking)])
+        assert len(backorders) == 1
+
+    def test_atp_rows_are_upserted_and_older_versions_change_nothing(self, client: OdooClient) -> None:
+        ensure_atp_model(client)
+        ensure_atp_model(client)  # idempotent
+        sku = f"SKU-ATP-{uuid.uuid4().hex[:6]}"
+
+        def row(version: int, atp: int) -> AtpRow:
+            return AtpRow(sku, "WH-EAST", Decimal(atp + 2), Decimal(2), Decimal(atp), version, f"e{version}")
+
+        assert write_atp(client, [row(1, 10), row(3, 30), row(2, 20)]) == 1
+        stored: list[dict[str, Any]] = client.search_read(
+            "x_supplystream_atp", [("x_sku", "=", sku)], ["x_atp", "x_version"]
+        )
+        assert [(r["x_atp"], r["x_version"]) for r in stored] == [(30.0, 3)]
+        assert write_atp(client, [row(2, 99)]) == 0
+        assert write_atp(client, [row(4, 40)]) == 1
+        stored = client.search_read("x_supplystream_atp", [("x_sku", "=", sku)], ["x_atp", "x_version"])
+        assert [(r["x_atp"], r["x_version"]) for r in stored] == [(40.0, 4)]
