@@ -9,6 +9,7 @@ SKU-1001..SKU-1005, user admin/admin.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,7 @@ from supplystream.errors import (
     OdooAuthenticationError,
     OdooError,
     OdooMissingRecordError,
+    OdooUnavailableError,
     OdooValidationError,
 )
 from supplystream.odoo.client import OdooClient, Watermark
@@ -42,11 +44,13 @@ SKUS = [f"SKU-{n}" for n in range(1001, 1006)]
 
 @dataclass(frozen=True)
 class OdooBackend:
-    """A running Odoo to test against."""
+    """A running Odoo to test against, and how to kill it and bring it back."""
 
     url: str
     database: str
     major_version: int
+    kill: Callable[[], None]
+    restart: Callable[[], None]
 
     def client(self, password: str = "admin") -> OdooClient:  # noqa: S107 - the seeded test user
         def connect() -> JsonRpcTransport:
@@ -252,3 +256,25 @@ class OdooContract:
         assert write_atp(client, [row(4, 40)]) == 1
         stored = client.search_read("x_supplystream_atp", [("x_sku", "=", sku)], ["x_atp", "x_version"])
         assert [(r["x_atp"], r["x_version"]) for r in stored] == [(40.0, 4)]
+
+    def test_odoo_killed_mid_batch_is_a_typed_error_and_loses_nothing(
+        self, odoo: OdooBackend, client: OdooClient
+    ) -> None:
+        tag = uuid.uuid4().hex[:8]
+        names = [f"outage-{tag}-{n}" for n in range(20)]
+        acknowledged: list[int] = []
+
+        def create_all() -> None:
+            for n, name in enumerate(names):
+                if n == 5:
+                    odoo.kill()
+                acknowledged.extend(client.create("res.partner", [{"name": name}]))
+
+        with pytest.raises(OdooUnavailableError, match=r"did not answer|answered HTTP 5"):
+            create_all()
+        assert len(acknowledged) == 5
+        odoo.restart()
+        # The same client reconnects and logs in again by itself.
+        found = client.search_read("res.partner", [("name", "in", names)], ["name"])
+        assert {int(r["id"]) for r in found} == set(acknowledged)
+        assert client.uid > 0

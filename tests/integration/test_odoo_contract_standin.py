@@ -24,42 +24,48 @@ def _free_port() -> int:
         return port
 
 
+class StandinProcess:
+    """A stand-in on its own port and data directory, which a test may kill and restart."""
+
+    def __init__(self, data: Path) -> None:
+        self.port = _free_port()
+        self.data = data
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start(seed=True)
+
+    def start(self, seed: bool = False) -> None:
+        with (self.data / "standin.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "supplystream.odoo.standin", "--port", str(self.port), "--data",
+                 str(self.data), *(["--seed"] if seed else [])],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.post(f"{self.url}/web/webclient/version_info", json={}).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the stand-in did not start: {(self.data / 'standin.log').read_text()}")
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def odoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OdooBackend]:
-    port = _free_port()
-    data: Path = tmp_path_factory.mktemp("odoo-standin")
-    log = (data / "standin.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "supplystream.odoo.standin",
-            "--port",
-            str(port),
-            "--data",
-            str(data),
-            "--seed",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.post(f"{url}/web/webclient/version_info", json={}).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"the stand-in did not start: {(data / 'standin.log').read_text()}")
-        time.sleep(0.2)
+    standin = StandinProcess(tmp_path_factory.mktemp("odoo-standin"))
     try:
-        yield OdooBackend(url, "supplystream", 17)
+        yield OdooBackend(standin.url, "supplystream", 17, kill=standin.kill, restart=standin.start)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+        standin.kill()
 
 
 class TestOdooContractOnStandin(OdooContract):
