@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.table import Table
 
@@ -19,14 +21,24 @@ app = typer.Typer(
 )
 
 
+WithOdoo = Annotated[
+    bool,
+    typer.Option(
+        "--with-odoo",
+        help="Also run a real Odoo 11 (Python 3.7, from PyPI) on stack.odoo_port; the first run "
+        "installs it and builds its template database (a minute or two).",
+    ),
+]
+
+
 @app.command()
-def up(ctx: typer.Context) -> None:
+def up(ctx: typer.Context, with_odoo: WithOdoo = False) -> None:
     """Start the stack (idempotent) and wait until every component answers.
 
     The first run resolves Kafka and the registry from Maven Central into .stack/dist/.
     """
     settings = settings_of(ctx)
-    statuses = LocalStack(settings.stack).up(report)
+    statuses = LocalStack(settings.stack, with_odoo=with_odoo).up(report)
     _print_statuses(statuses)
     console.print("logs:")
     for status in statuses:
@@ -40,16 +52,20 @@ def down(ctx: typer.Context) -> None:
 
 
 @app.command()
-def status(ctx: typer.Context) -> None:
-    """Show each component's state, the broker version and the topics. Exit 1 unless all run."""
+def status(ctx: typer.Context, with_odoo: WithOdoo = False) -> None:
+    """Show each component's state, the broker version and the topics. Exit 1 unless all run.
+
+    Odoo 11 is shown once installed; it counts only with --with-odoo, or when it is unhealthy.
+    """
     settings = settings_of(ctx)
-    stack = LocalStack(settings.stack)
+    stack = LocalStack(settings.stack, with_odoo=with_odoo)
     statuses = stack.status()
     _print_statuses(statuses)
     kafka = next(s for s in statuses if s.name == "kafka")
     if kafka.state == "running":
         _print_topics(settings)
-    if any(s.state != "running" for s in statuses):
+    required = {component.name for component in stack.components}
+    if any(s.state == "unhealthy" or (s.name in required and s.state != "running") for s in statuses):
         raise typer.Exit(1)
 
 

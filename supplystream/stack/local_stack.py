@@ -1,4 +1,7 @@
-"""`stack up | down | status`: the three components in dependency order, under one lock."""
+"""`stack up | down | status`: the three components in dependency order, under one lock.
+
+With ``with_odoo`` a real Odoo 11 (supplystream/stack/odoo11.py) is started after them.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +12,28 @@ from contextlib import contextmanager
 from supplystream.settings import StackSettings
 from supplystream.stack.kafka_broker import KafkaBroker
 from supplystream.stack.layout import Component, ComponentStatus, Report, StackLayout
+from supplystream.stack.odoo11 import Odoo11
 from supplystream.stack.postgres import PostgresCluster
 from supplystream.stack.registry import SchemaRegistry
 
 
 class LocalStack:
-    """PostgreSQL, then Kafka, then the registry (its storage is PostgreSQL); stopped in reverse."""
+    """PostgreSQL, then Kafka, then the registry (its storage is PostgreSQL); stopped in reverse.
 
-    def __init__(self, settings: StackSettings) -> None:
+    ``with_odoo`` adds Odoo 11 last (it needs PostgreSQL). `down` stops Odoo 11 whenever it runs,
+    and `status` shows it once installed, whether or not this stack was made ``with_odoo``.
+    """
+
+    def __init__(self, settings: StackSettings, *, with_odoo: bool = False) -> None:
         self.settings = settings
         self.layout = StackLayout(settings.root)
         self.postgres = PostgresCluster(settings, self.layout)
         self.kafka = KafkaBroker(settings, self.layout)
         self.registry = SchemaRegistry(settings, self.layout)
+        self.odoo11 = Odoo11(settings, self.layout)
         self.components: tuple[Component, ...] = (self.postgres, self.kafka, self.registry)
+        if with_odoo:
+            self.components = (*self.components, self.odoo11)
 
     def up(self, report: Report) -> list[ComponentStatus]:
         """Start what is not running and wait until every component answers. Idempotent."""
@@ -36,17 +47,23 @@ class LocalStack:
     def down(self, report: Report) -> None:
         """Stop exactly the processes this stack started."""
         with self._lock():
-            for component in reversed(self.components):
+            for component in reversed(self._known()):
                 stopped = component.stop()
                 report(f"{component.name}: {'stopped' if stopped else 'was not running'}")
 
     def status(self) -> list[ComponentStatus]:
-        """Probe every component."""
-        return [component.status() for component in self.components]
+        """Probe every component (and Odoo 11 once installed)."""
+        return [component.status() for component in self._known()]
 
     def is_up(self) -> bool:
-        """True when every component runs and answers."""
-        return all(status.state == "running" for status in self.status())
+        """True when every component this stack starts runs and answers."""
+        return all(component.status().state == "running" for component in self.components)
+
+    def _known(self) -> tuple[Component, ...]:
+        """The components plus Odoo 11 when it is installed or running but not one of them."""
+        if self.odoo11 not in self.components and self.odoo11.present():
+            return (*self.components, self.odoo11)
+        return self.components
 
     @contextmanager
     def _lock(self) -> Iterator[None]:

@@ -26,7 +26,12 @@ from supplystream.stack.layout import StackLayout
 from supplystream.stack.odoo11 import ADMIN_LOGIN, ADMIN_PASSWORD, DATABASE, Odoo11, find_python37
 from tests.conftest import supplystream_cli
 
-pytestmark = pytest.mark.odoo11
+pytestmark = [
+    pytest.mark.odoo11,
+    # reset_database() restarts Odoo from this process, detached on purpose (ManagedProcess keeps
+    # no handle; `stack down` stops it through its PID file): Popen warns it is "still running".
+    pytest.mark.filterwarnings(r"ignore:subprocess \d+ is still running:ResourceWarning"),
+]
 
 HOME = project_root() / ".stack" / "odoo11-tests"
 SKUS = [f"SKU-{n}" for n in range(1001, 1006)]
