@@ -9,6 +9,7 @@ version-specific operations (see `supplystream.odoo.operations`) can pick the ri
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -29,31 +30,54 @@ Record = dict[str, Any]
 Domain = list[Any]
 #: Odoo 12 made `create` accept a list of value dicts (api.model_create_multi).
 CREATE_MULTI_SINCE = 12
+#: Seconds a change must be old before `changed_since` returns it (see there).
+SETTLE_S = 2.0
+#: How Odoo's external API writes datetimes (UTC, to the second).
+ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Watermark:
-    """A position in a model's change history: Odoo's ``write_date`` string and the record id."""
+    """A position in a model's change history: a ``write_date`` and the ids already seen at it.
+
+    Odoo returns ``write_date`` to the second, but older versions store microseconds, so a
+    ``write_date > w`` filter would return the same second again and again, and ``id`` does not
+    order records within a second. The watermark therefore re-reads its own second and skips the
+    ids it has already seen there: nothing is skipped, nothing repeats, and pages always progress.
+    """
 
     write_date: str
-    record_id: int
+    seen: frozenset[int] = frozenset()
 
-    @classmethod
-    def of(cls, record: Mapping[str, Any]) -> Watermark:
-        """The watermark just at ``record`` (read with fields write_date and id)."""
-        return cls(str(record["write_date"]), int(record["id"]))
+    def advance(self, records: Sequence[Mapping[str, Any]]) -> Watermark:
+        """The watermark after ``records`` (ordered by write_date) were processed."""
+        return advanced(self, records) or self
+
+
+def advanced(watermark: Watermark | None, records: Sequence[Mapping[str, Any]]) -> Watermark | None:
+    """``watermark`` moved past ``records`` (each read with ``write_date`` and ``id``); None stays
+    None only when there were no records."""
+    for record in records:
+        write_date, record_id = str(record["write_date"]), int(record["id"])
+        if watermark is None or write_date > watermark.write_date:
+            watermark = Watermark(write_date, frozenset({record_id}))
+        elif write_date == watermark.write_date:
+            watermark = Watermark(write_date, watermark.seen | {record_id})
+    return watermark
 
 
 def after(watermark: Watermark | None) -> Domain:
-    """Domain for records changed after ``watermark``, ties on write_date broken by id."""
+    """Domain for records changed in a later second, or in the watermark's second but not yet seen."""
     if watermark is None:
         return []
+    stamp = dt.datetime.strptime(watermark.write_date, ODOO_DATETIME).replace(tzinfo=dt.UTC)
+    next_second = (stamp + dt.timedelta(seconds=1)).strftime(ODOO_DATETIME)
     return [
         "|",
-        ("write_date", ">", watermark.write_date),
+        ("write_date", ">=", next_second),
         "&",
-        ("write_date", "=", watermark.write_date),
-        ("id", ">", watermark.record_id),
+        ("write_date", ">=", watermark.write_date),
+        ("id", "not in", sorted(watermark.seen)),
     ]
 
 
@@ -231,12 +255,28 @@ class OdooClient:
             last_id = int(page[-1]["id"])
 
     def changed_since(
-        self, model: str, domain: Domain, fields: Sequence[str], watermark: Watermark | None, limit: int = 500
+        self,
+        model: str,
+        domain: Domain,
+        fields: Sequence[str],
+        watermark: Watermark | None,
+        *,
+        limit: int = 500,
+        settle_s: float = SETTLE_S,
     ) -> list[Record]:
-        """Up to ``limit`` records changed after ``watermark``, oldest change first."""
+        """Up to ``limit`` records changed after ``watermark``, oldest change first.
+
+        Only changes older than ``settle_s`` seconds are returned: a second still being written
+        could gain records after it was read, which a write_date watermark would then miss. This
+        assumes Odoo's clock and ours agree within ``settle_s``.
+        """
         wanted = list(dict.fromkeys([*fields, "write_date", "id"]))
+        settled: Domain = []
+        if settle_s > 0:
+            cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=settle_s)
+            settled = [("write_date", "<", cutoff.strftime(ODOO_DATETIME))]
         return self.search_read(
-            model, [*domain, *after(watermark)], wanted, order="write_date asc, id asc", limit=limit
+            model, [*domain, *after(watermark), *settled], wanted, order="write_date asc, id asc", limit=limit
         )
 
     # -- writes --------------------------------------------------------------------------------

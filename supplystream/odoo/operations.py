@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from supplystream.errors import OdooMissingRecordError, OdooValidationError
-from supplystream.odoo.client import OdooClient, Record, Watermark
+from supplystream.odoo.client import SETTLE_S, OdooClient, Record, Watermark
 
 INVENTORY_VIA_QUANT_SINCE = 15
 MOVE_IDS_SINCE = 16
@@ -68,7 +68,9 @@ def picking_moves_field(version: int) -> str:
 # -- reads for the Odoo source --------------------------------------------------------------------
 
 
-def done_moves_since(client: OdooClient, watermark: Watermark | None, limit: int = 500) -> list[Record]:
+def done_moves_since(
+    client: OdooClient, watermark: Watermark | None, *, limit: int = 500, settle_s: float = SETTLE_S
+) -> list[Record]:
     """Done stock moves after ``watermark``; the done quantity is returned as ``quantity_done``."""
     quantity = move_quantity_field(client.version)
     wanted = [
@@ -84,23 +86,40 @@ def done_moves_since(client: OdooClient, watermark: Watermark | None, limit: int
         f for f in ("scrapped", "is_inventory", "origin_returned_move_id") if f in client.fields("stock.move")
     ]
     records = client.changed_since(
-        "stock.move", [("state", "=", "done")], [*wanted, quantity, *optional], watermark, limit
+        "stock.move",
+        [("state", "=", "done")],
+        [*wanted, quantity, *optional],
+        watermark,
+        limit=limit,
+        settle_s=settle_s,
     )
     for record in records:
         record["quantity_done"] = record.pop(quantity)
     return records
 
 
-def sale_orders_since(client: OdooClient, watermark: Watermark | None, limit: int = 500) -> list[Record]:
+def sale_orders_since(
+    client: OdooClient, watermark: Watermark | None, *, limit: int = 500, settle_s: float = SETTLE_S
+) -> list[Record]:
     """Confirmed and cancelled sale orders after ``watermark``."""
     fields = ["name", "state", "partner_id", "warehouse_id", "order_line", "client_order_ref", "date_order"]
     return client.changed_since(
-        "sale.order", [("state", "in", ["sale", "done", "cancel"])], fields, watermark, limit
+        "sale.order",
+        [("state", "in", ["sale", "done", "cancel"])],
+        fields,
+        watermark,
+        limit=limit,
+        settle_s=settle_s,
     )
 
 
 def done_pickings_since(
-    client: OdooClient, watermark: Watermark | None, code: str = "outgoing", limit: int = 500
+    client: OdooClient,
+    watermark: Watermark | None,
+    code: str = "outgoing",
+    *,
+    limit: int = 500,
+    settle_s: float = SETTLE_S,
 ) -> list[Record]:
     """Done pickings of a type (``outgoing`` deliveries, ``incoming`` receipts) after ``watermark``."""
     moves = picking_moves_field(client.version)
@@ -109,7 +128,9 @@ def done_pickings_since(
         f for f in ("carrier_id", "carrier_tracking_ref", "sale_id") if f in client.fields("stock.picking")
     ]
     domain = [("state", "=", "done"), ("picking_type_code", "=", code)]
-    records = client.changed_since("stock.picking", domain, [*wanted, *optional], watermark, limit)
+    records = client.changed_since(
+        "stock.picking", domain, [*wanted, *optional], watermark, limit=limit, settle_s=settle_s
+    )
     for record in records:
         record["move_ids"] = record.pop(moves)
     return records

@@ -2,12 +2,13 @@
 
 Subclasses provide the fixture ``odoo`` (an `OdooBackend`): the Odoo 17 stand-in and the real
 Odoo 11 run the same tests, and the version-specific calls are chosen by the client, never by a
-test. Both backends are seeded alike: warehouses WH-EAST and WH-WEST, storable products
-SKU-1001..SKU-1005, user admin/admin.
+test. Both backends are seeded alike: warehouses named WH-EAST and WH-WEST (codes EAST and WEST:
+Odoo allows five characters), storable products SKU-1001..SKU-1005, user admin/admin.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from supplystream.errors import (
     OdooUnavailableError,
     OdooValidationError,
 )
-from supplystream.odoo.client import OdooClient, Watermark
+from supplystream.odoo.client import SETTLE_S, OdooClient, Watermark, advanced
 from supplystream.odoo.operations import (
     AtpRow,
     confirm_sale_order,
@@ -70,12 +71,12 @@ class Seed:
 
 def seed_of(client: OdooClient) -> Seed:
     warehouses = client.search_read(
-        "stock.warehouse", [("code", "in", ["WH-EAST", "WH-WEST"])], ["code", "lot_stock_id"]
+        "stock.warehouse", [("name", "in", ["WH-EAST", "WH-WEST"])], ["name", "lot_stock_id"]
     )
     products = client.search_read("product.product", [("default_code", "in", SKUS)], ["default_code"])
     return Seed(
-        warehouses={w["code"]: int(w["id"]) for w in warehouses},
-        stock_locations={w["code"]: many2one_id(w["lot_stock_id"]) or 0 for w in warehouses},
+        warehouses={w["name"]: int(w["id"]) for w in warehouses},
+        stock_locations={w["name"]: many2one_id(w["lot_stock_id"]) or 0 for w in warehouses},
         products={p["default_code"]: int(p["id"]) for p in products},
     )
 
@@ -152,7 +153,7 @@ class OdooContract:
         assert set(seed.warehouses) == {"WH-EAST", "WH-WEST"}
 
     def test_many2one_values_are_id_and_name(self, client: OdooClient) -> None:
-        warehouse = client.search_read("stock.warehouse", [("code", "=", "WH-EAST")], ["lot_stock_id"])[0]
+        warehouse = client.search_read("stock.warehouse", [("name", "=", "WH-EAST")], ["lot_stock_id"])[0]
         location_id, location_name = warehouse["lot_stock_id"]
         assert isinstance(location_id, int)
         assert "Stock" in location_name
@@ -161,19 +162,23 @@ class OdooContract:
         tag = uuid.uuid4().hex[:8]
         created = client.create("res.partner", [{"name": f"{tag}-{n}"} for n in range(5)])
         domain = [("name", "like", f"{tag}-")]
-        seen: list[int] = []
-        watermark: Watermark | None = None
-        while True:
-            page = client.changed_since("res.partner", domain, ["name"], watermark, limit=2)
-            if not page:
-                break
-            seen.extend(int(r["id"]) for r in page)
-            watermark = Watermark.of(page[-1])
-        assert seen == sorted(created)
+
+        def drain(watermark: Watermark | None) -> tuple[list[int], Watermark | None]:
+            """Page through everything settled after ``watermark``, two records at a time."""
+            seen: list[int] = []
+            while page := client.changed_since("res.partner", domain, ["name"], watermark, limit=2):
+                seen.extend(int(r["id"]) for r in page)
+                watermark = advanced(watermark, page)
+            return seen, watermark
+
+        assert drain(None)[0] == []  # nothing has settled yet: the second may still gain records
+        time.sleep(SETTLE_S + 1.1)
+        seen, watermark = drain(None)
+        assert sorted(seen) == sorted(created)
+        assert len(seen) == len(set(seen))
         client.write("res.partner", [created[1]], {"name": f"{tag}-renamed"})
-        assert [int(r["id"]) for r in client.changed_since("res.partner", domain, ["name"], watermark)] == [
-            created[1]
-        ]
+        time.sleep(SETTLE_S + 1.1)
+        assert drain(watermark)[0] == [created[1]]
 
     def test_pages_by_id(self, client: OdooClient) -> None:
         pages = list(
@@ -193,7 +198,7 @@ class OdooContract:
         assert on_hand(client, product, location) == 42
         set_on_hand(client, product, location, Decimal(17))
         assert on_hand(client, product, location) == 17
-        moves = done_moves_since(client, None, limit=10_000)
+        moves = done_moves_since(client, None, limit=10_000, settle_s=0)
         assert any(many2one_id(m["product_id"]) == product for m in moves)
 
     def test_confirming_an_order_sets_its_warehouse_and_is_idempotent(
@@ -224,7 +229,7 @@ class OdooContract:
         assert validate_picking(client, picking, "TRACK-0001").already_done is True
         with pytest.raises(OdooValidationError, match="already validated with tracking reference"):
             validate_picking(client, picking, "TRACK-9999")
-        shipped = done_pickings_since(client, None, "outgoing", limit=10_000)
+        shipped = done_pickings_since(client, None, "outgoing", limit=10_000, settle_s=0)
         assert picking in [int(p["id"]) for p in shipped]
 
     def test_partial_shipment_creates_a_backorder(self, client: OdooClient, seed: Seed) -> None:

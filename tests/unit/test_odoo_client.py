@@ -19,7 +19,7 @@ from supplystream.errors import (
     OdooUnavailableError,
     OdooValidationError,
 )
-from supplystream.odoo.client import OdooClient, Watermark, after, grouped_writes
+from supplystream.odoo.client import OdooClient, Watermark, advanced, after, grouped_writes
 from supplystream.odoo.metrics import OdooMetrics
 from supplystream.odoo.operations import move_quantity_field, picking_moves_field, storable_domain
 from supplystream.odoo.transport import map_error
@@ -148,34 +148,33 @@ def test_reads_must_name_their_fields() -> None:
         client.search_read("product.product", [], [])
 
 
-def test_changed_since_pages_by_write_date_then_id() -> None:
+def test_changed_since_rereads_the_watermark_second_without_what_it_saw() -> None:
     transport = ScriptedTransport((17, 0), [[]])
     client, _, _ = client_for(transport)
-    client.changed_since(
-        "stock.move", [("state", "=", "done")], ["reference"], Watermark("2026-11-24 10:00:00", 41)
-    )
+    watermark = Watermark("2026-11-24 10:00:00", frozenset({41, 7}))
+    client.changed_since("stock.move", [("state", "=", "done")], ["reference"], watermark, settle_s=0)
     _, method, args, kwargs = transport.calls[0]
     assert method == "search_read"
     assert args[0] == [
         ("state", "=", "done"),
         "|",
-        ("write_date", ">", "2026-11-24 10:00:00"),
+        ("write_date", ">=", "2026-11-24 10:00:01"),
         "&",
-        ("write_date", "=", "2026-11-24 10:00:00"),
-        ("id", ">", 41),
+        ("write_date", ">=", "2026-11-24 10:00:00"),
+        ("id", "not in", [7, 41]),
     ]
     assert kwargs["order"] == "write_date asc, id asc"
     assert kwargs["fields"] == ["reference", "write_date", "id"]
     assert after(None) == []
 
 
-def test_watermarks_order_by_date_then_id() -> None:
-    assert (
-        Watermark("2026-01-01 00:00:00", 9)
-        < Watermark("2026-01-01 00:00:00", 10)
-        < Watermark("2026-01-01 00:00:01", 1)
-    )
-    assert Watermark.of({"write_date": "2026-01-01 00:00:00", "id": 3}) == Watermark("2026-01-01 00:00:00", 3)
+def test_watermark_advances_within_a_second_and_past_it() -> None:
+    second = "2026-01-01 00:00:00"
+    first = advanced(None, [{"write_date": second, "id": 9}, {"write_date": second, "id": 3}])
+    assert first == Watermark(second, frozenset({3, 9}))
+    later = first.advance([{"write_date": second, "id": 12}, {"write_date": "2026-01-01 00:00:01", "id": 2}])
+    assert later == Watermark("2026-01-01 00:00:01", frozenset({2}))
+    assert later.advance([]) == later
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ from supplystream.odoo.standin.store import Store
 ADMIN_LOGIN = "admin"
 ADMIN_PASSWORD = "admin"  # noqa: S105 - the well-known demo password of a fresh Odoo database
 API_KEY = "supplystream-test-key"
-WAREHOUSES = (("WH-EAST", "East Warehouse"), ("WH-WEST", "West Warehouse"))
+#: (code, name): Odoo limits warehouse codes to 5 characters; the names match the real Odoo 11 seed.
+WAREHOUSES = (("EAST", "WH-EAST"), ("WEST", "WH-WEST"))
 PRODUCTS = (
     ("SKU-1001", "Pallet Jack"),
     ("SKU-1002", "Shrink Wrap Roll"),

@@ -16,7 +16,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -154,19 +154,15 @@ class Store:
         return value
 
     def tick(self) -> str:
-        """A transaction timestamp: UTC now to the second, strictly later than the previous one.
+        """A transaction timestamp: UTC now to the second, as Odoo stamps create/write_date.
 
-        Odoo stamps create_date/write_date with the transaction's start time at second precision;
-        the stand-in also keeps them strictly increasing from one call to the next (moving ahead
-        of the wall clock by a second when several calls land in the same second) so that
-        ``write_date`` watermarks never see two transactions share a timestamp.
+        Like Odoo, several transactions can share a second (watermarks must cope: see
+        supplystream.odoo.client.Watermark). It never goes backwards, even across restarts.
         """
         now = datetime.now(UTC).replace(microsecond=0)
         last_raw = self.meta.get("clock")
         if last_raw:
-            last = datetime.strptime(str(last_raw), DATETIME_FORMAT).replace(tzinfo=UTC)
-            if now <= last:
-                now = last + timedelta(seconds=1)
+            now = max(now, datetime.strptime(str(last_raw), DATETIME_FORMAT).replace(tzinfo=UTC))
         stamp = now.strftime(DATETIME_FORMAT)
         self.meta["clock"] = stamp
         return stamp

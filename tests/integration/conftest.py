@@ -1,0 +1,78 @@
+"""Integration fixtures shared by several modules: the real Odoo 11 stack."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from supplystream.errors import PrerequisiteMissingError
+from supplystream.paths import project_root
+from supplystream.settings import StackSettings
+from supplystream.stack.layout import StackLayout
+from supplystream.stack.odoo11 import Odoo11, find_python37
+from tests.conftest import supplystream_cli
+
+HOME = project_root() / ".stack" / "odoo11-tests"
+
+
+@dataclass(frozen=True)
+class OdooStack:
+    """The test stack: the environment its CLI calls need and its settings."""
+
+    env: dict[str, str]
+    settings: StackSettings
+
+    @property
+    def component(self) -> Odoo11:
+        """The Odoo 11 component of this stack, for reset_database()."""
+        return Odoo11(self.settings, StackLayout(self.settings.root))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def odoo_stack() -> Iterator[OdooStack]:
+    """`stack up --with-odoo` on the test home, with a fresh database; `stack down` afterwards."""
+    try:
+        find_python37()
+    except PrerequisiteMissingError as exc:
+        pytest.skip(str(exc))
+    ports = {name: _free_port() for name in ("kafka", "controller", "registry", "management", "pg", "odoo")}
+    settings = StackSettings(
+        home=HOME,
+        kafka_port=ports["kafka"],
+        controller_port=ports["controller"],
+        registry_port=ports["registry"],
+        registry_management_port=ports["management"],
+        postgres_port=ports["pg"],
+        odoo_port=ports["odoo"],
+    )
+    env = {
+        "SUPPLYSTREAM_STACK__HOME": str(HOME),
+        "SUPPLYSTREAM_STACK__KAFKA_PORT": str(ports["kafka"]),
+        "SUPPLYSTREAM_STACK__CONTROLLER_PORT": str(ports["controller"]),
+        "SUPPLYSTREAM_STACK__REGISTRY_PORT": str(ports["registry"]),
+        "SUPPLYSTREAM_STACK__REGISTRY_MANAGEMENT_PORT": str(ports["management"]),
+        "SUPPLYSTREAM_STACK__POSTGRES_PORT": str(ports["pg"]),
+        "SUPPLYSTREAM_STACK__ODOO_PORT": str(ports["odoo"]),
+        "COLUMNS": "200",  # rich tables: no wrapped cells in the captured output
+    }
+    HOME.mkdir(parents=True, exist_ok=True)
+    # A run that died before its teardown leaves processes on other ports: stop them first.
+    supplystream_cli("stack", "down", env=env)
+    up = supplystream_cli("stack", "up", "--with-odoo", env=env)
+    if up.returncode != 0:
+        pytest.fail(f"`supplystream stack up --with-odoo` failed:\n{up.stdout}\n{up.stderr}")
+    stack = OdooStack(env, settings)
+    # Earlier runs' orders and pickings are in the working database: start from the template.
+    stack.component.reset_database(lambda _line: None)
+    yield stack
+    supplystream_cli("stack", "down", env=env)
