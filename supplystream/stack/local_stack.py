@@ -1,6 +1,7 @@
-"""`stack up | down | status`: the three components in dependency order, under one lock.
+"""`stack up | down | status`: the components in dependency order, under one lock.
 
-With ``with_odoo`` a real Odoo 11 (supplystream/stack/odoo11.py) is started after them.
+PostgreSQL, Kafka, the schema registry and the Odoo 17 stand-in always; with ``with_odoo`` a real
+Odoo 11 (supplystream/stack/odoo11.py) is started after them.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from supplystream.settings import StackSettings
 from supplystream.stack.kafka_broker import KafkaBroker
 from supplystream.stack.layout import Component, ComponentStatus, Report, StackLayout
 from supplystream.stack.odoo11 import Odoo11
+from supplystream.stack.odoo_standin import OdooStandin
 from supplystream.stack.postgres import PostgresCluster
 from supplystream.stack.registry import SchemaRegistry
 
 
 class LocalStack:
-    """PostgreSQL, then Kafka, then the registry (its storage is PostgreSQL); stopped in reverse.
+    """PostgreSQL, Kafka, the registry (its storage is PostgreSQL), the Odoo stand-in; stopped in reverse.
 
     ``with_odoo`` adds Odoo 11 last (it needs PostgreSQL). `down` stops Odoo 11 whenever it runs,
     and `status` shows it once installed, whether or not this stack was made ``with_odoo``.
@@ -30,8 +32,9 @@ class LocalStack:
         self.postgres = PostgresCluster(settings, self.layout)
         self.kafka = KafkaBroker(settings, self.layout)
         self.registry = SchemaRegistry(settings, self.layout)
+        self.odoo_standin = OdooStandin(settings, self.layout)
         self.odoo11 = Odoo11(settings, self.layout)
-        self.components: tuple[Component, ...] = (self.postgres, self.kafka, self.registry)
+        self.components: tuple[Component, ...] = (self.postgres, self.kafka, self.registry, self.odoo_standin)
         if with_odoo:
             self.components = (*self.components, self.odoo11)
 

@@ -45,7 +45,10 @@ def odoo_stack() -> Iterator[OdooStack]:
         find_python37()
     except PrerequisiteMissingError as exc:
         pytest.skip(str(exc))
-    ports = {name: _free_port() for name in ("kafka", "controller", "registry", "management", "pg", "odoo")}
+    ports = {
+        name: _free_port()
+        for name in ("kafka", "controller", "registry", "management", "pg", "odoo", "standin")
+    }
     settings = StackSettings(
         home=HOME,
         kafka_port=ports["kafka"],
@@ -54,6 +57,7 @@ def odoo_stack() -> Iterator[OdooStack]:
         registry_management_port=ports["management"],
         postgres_port=ports["pg"],
         odoo_port=ports["odoo"],
+        odoo_standin_port=ports["standin"],
     )
     env = {
         "SUPPLYSTREAM_STACK__HOME": str(HOME),
@@ -63,6 +67,7 @@ def odoo_stack() -> Iterator[OdooStack]:
         "SUPPLYSTREAM_STACK__REGISTRY_MANAGEMENT_PORT": str(ports["management"]),
         "SUPPLYSTREAM_STACK__POSTGRES_PORT": str(ports["pg"]),
         "SUPPLYSTREAM_STACK__ODOO_PORT": str(ports["odoo"]),
+        "SUPPLYSTREAM_STACK__ODOO_STANDIN_PORT": str(ports["standin"]),
         "COLUMNS": "200",  # rich tables: no wrapped cells in the captured output
     }
     HOME.mkdir(parents=True, exist_ok=True)

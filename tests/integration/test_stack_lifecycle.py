@@ -52,6 +52,7 @@ def stack_env() -> Iterator[tuple[Path, dict[str, str]]]:
         "SUPPLYSTREAM_STACK__REGISTRY_PORT": str(_free_port()),
         "SUPPLYSTREAM_STACK__REGISTRY_MANAGEMENT_PORT": str(_free_port()),
         "SUPPLYSTREAM_STACK__POSTGRES_PORT": str(_free_port()),
+        "SUPPLYSTREAM_STACK__ODOO_STANDIN_PORT": str(_free_port()),
     }
     yield home, env
     supplystream_cli("stack", "down", env=env)
@@ -87,21 +88,21 @@ def test_up_status_down_twice_leaves_no_process(stack_env: tuple[Path, dict[str,
                     )
         again = supplystream_cli("stack", "up", env=env)
         assert again.returncode == 0
-        assert again.stdout.count("already running") == 3
+        assert again.stdout.count("already running") == 4
 
         status = supplystream_cli("stack", "status", env=env)
         assert status.returncode == 0, status.stdout
-        assert status.stdout.count("running") >= 3
+        assert status.stdout.count("running") >= 4
         assert "4." in status.stdout  # the Kafka 4.x broker version
         assert _processes_mentioning(str(home)), "the stack's processes should be running"
 
         down = supplystream_cli("stack", "down", env=env)
         assert down.returncode == 0, down.stderr
-        assert down.stdout.count("stopped") == 3
+        assert down.stdout.count("stopped") == 4
         assert _processes_mentioning(str(home)) == []
         stopped = supplystream_cli("stack", "status", env=env)
         assert stopped.returncode == 1
-        assert stopped.stdout.count("stopped") == 3
+        assert stopped.stdout.count("stopped") == 4
     # State survives down/up: storage was formatted once, the database initialised once.
     assert (home / "kafka" / "data" / "meta.properties").is_file()
     assert (home / "postgres" / "data" / "PG_VERSION").is_file()
