@@ -66,12 +66,12 @@ def measure(client: OdooClient, count: int) -> dict[str, Measure]:
 
     def write_each() -> int:
         for n, record_id in enumerate(created):
-            client.write("res.partner", [record_id], {"comment": f"value {n % 10}"})
+            client.write("res.partner", [record_id], {"ref": f"value {n % 10}"})
         return len(created)
 
     def write_grouped() -> int:
         return client.write_grouped(
-            "res.partner", {rid: {"comment": f"grouped {n % 10}"} for n, rid in enumerate(created)}
+            "res.partner", {rid: {"ref": f"grouped {n % 10}"} for n, rid in enumerate(created)}
         )
 
     return {
