@@ -27,7 +27,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 
 from supplystream.contracts.schemas import EventSchema, load_event_schemas
 from supplystream.paths import schemas_dir
-from supplystream.registry import SchemaRegistry
+from supplystream.registry import SchemaRegistry, registry_client_config
 from supplystream.serde import AvroDeserializer, AvroSerializer
 from supplystream.settings import load_settings
 
@@ -102,7 +102,7 @@ def main() -> None:
     print(f"{'event type':<14} {'ours ev/s':>11} {'confluent ev/s':>15} {'ratio':>7}  target")
     with (
         SchemaRegistry.from_settings(settings) as registry,
-        SchemaRegistryClient({"url": settings.registry_url}) as client,
+        SchemaRegistryClient(registry_client_config(settings)) as client,
     ):
         for event_type, record in RECORDS.items():
             ours, theirs = _round_trips(registry, client, schemas[event_type], record)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
@@ -29,10 +30,14 @@ class RegisteredSchema:
     schema_id: int
 
 
-def registry_client_config(settings: Settings) -> dict[str, str]:
-    """SchemaRegistryClient configuration: URL and basic or bearer authentication."""
+def registry_client_config(settings: Settings) -> dict[str, Any]:
+    """SchemaRegistryClient configuration: URL, basic or bearer authentication, timeouts.
+
+    The timeout matters: without one the client waits forever on a request the registry never
+    answers (seen with Apicurio after a 404), and with one it retries that request.
+    """
     registry = settings.registry
-    config = {"url": settings.registry_url}
+    config: dict[str, Any] = {"url": settings.registry_url, "timeout": registry.timeout_s}
     if registry.username is not None:
         password = registry.password.get_secret_value() if registry.password else ""
         config["basic.auth.user.info"] = f"{registry.username}:{password}"

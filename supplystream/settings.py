@@ -58,6 +58,8 @@ class RegistrySettings(_Section):
     token: SecretStr | None = None
     #: Confluent Cloud's logical cluster id (``lsrc-...``), needed there with a bearer token.
     logical_cluster: str | None = None
+    #: Seconds per request; a request that times out is retried (up to 3 times) by the client.
+    timeout_s: float = Field(default=10.0, gt=0)
 
 
 class PostgresSettings(_Section):

@@ -18,13 +18,13 @@ import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from supplystream.clients import make_admin
-from supplystream.registry import SchemaRegistry
+from supplystream.registry import SchemaRegistry, registry_client_config
 from supplystream.settings import KafkaSettings, RegistrySettings, Settings, load_settings
 from supplystream.stack.local_stack import LocalStack
 
@@ -103,10 +103,15 @@ def registry_url(request: pytest.FixtureRequest) -> str:
     return stack.registry.url
 
 
+def registry_config(url: str) -> dict[str, Any]:
+    """SchemaRegistryClient settings for ``url``, built by the platform's own config function."""
+    return registry_client_config(Settings(registry=RegistrySettings(url=url)))
+
+
 @pytest.fixture
 def schema_registry(registry_url: str) -> Iterator[SchemaRegistry]:
     """Our registry adapter on the test registry (fresh caches per test)."""
-    with SchemaRegistry(SchemaRegistryClient({"url": registry_url})) as registry:
+    with SchemaRegistry(SchemaRegistryClient(registry_config(registry_url))) as registry:
         yield registry
 
 

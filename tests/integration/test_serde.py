@@ -20,6 +20,7 @@ from supplystream.errors import DeserializationError, SerializationError
 from supplystream.paths import schemas_dir
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer, AvroSerializer
+from tests.conftest import registry_config
 
 pytestmark = pytest.mark.integration
 
@@ -138,7 +139,7 @@ def test_nested_arrays_dates_and_decimals(schema_registry: SchemaRegistry, subje
 
 
 def test_one_registry_round_trip_per_schema_not_per_message(registry_url: str, subject: str) -> None:
-    client = CountingClient({"url": registry_url})
+    client = CountingClient(registry_config(registry_url))
     with SchemaRegistry(client) as registry:
         serializer = registered(registry, subject, STOCK)
         deserializer = AvroDeserializer(registry, STOCK)
@@ -205,7 +206,7 @@ def test_bytes_that_are_not_framed_avro(schema_registry: SchemaRegistry, subject
 def test_confluent_serializer_to_our_deserializer(
     registry_url: str, schema_registry: SchemaRegistry, topic_prefix: str
 ) -> None:
-    with SchemaRegistryClient({"url": registry_url}) as client:
+    with SchemaRegistryClient(registry_config(registry_url)) as client:
         theirs = ConfluentSerializer(client, EVENTS["order.placed"].text)
         data = theirs(order_placed(), SerializationContext(topic_prefix, MessageField.VALUE))
     assert data is not None
@@ -221,7 +222,7 @@ def test_our_serializer_to_confluent_deserializer(
 ) -> None:
     ours = registered(schema_registry, subject, STOCK)
     record = stock_moved()
-    with SchemaRegistryClient({"url": registry_url}) as client:
+    with SchemaRegistryClient(registry_config(registry_url)) as client:
         theirs = ConfluentDeserializer(client)
         decoded = theirs(ours(record), SerializationContext(topic_prefix, MessageField.VALUE))
     assert decoded == record
@@ -231,7 +232,7 @@ def test_both_serializers_write_identical_bytes(
     registry_url: str, schema_registry: SchemaRegistry, subject: str, topic_prefix: str
 ) -> None:
     ours = registered(schema_registry, subject, STOCK)
-    with SchemaRegistryClient({"url": registry_url}) as client:
+    with SchemaRegistryClient(registry_config(registry_url)) as client:
         client.register_schema(subject, Schema(ours.schema_text, "AVRO"))
         theirs = ConfluentSerializer(client, ours.schema_text, conf={"auto.register.schemas": False})
         record = stock_moved()

@@ -15,7 +15,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from supplystream.paths import project_root
 from supplystream.registry import SchemaRegistry
-from tests.conftest import supplystream_cli
+from tests.conftest import registry_config, supplystream_cli
 
 pytestmark = pytest.mark.integration
 
@@ -77,7 +77,7 @@ def test_up_status_down_twice_leaves_no_process(stack_env: tuple[Path, dict[str,
             registered = lines
         else:
             assert lines == registered
-            with SchemaRegistry(SchemaRegistryClient({"url": registry_url})) as registry:
+            with SchemaRegistry(SchemaRegistryClient(registry_config(registry_url))) as registry:
                 for line in lines:
                     subject, rest = line.split(": ", 1)
                     schema_id = int(rest.split("id ")[1].split(",")[0])

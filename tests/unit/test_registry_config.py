@@ -1,0 +1,31 @@
+"""Registry client settings: URL, basic or bearer authentication, and a timeout that is never unset."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+
+from supplystream.registry import registry_client_config
+from supplystream.settings import RegistrySettings, Settings, StackSettings
+
+
+def test_defaults_point_at_the_local_registry_with_a_timeout() -> None:
+    config = registry_client_config(Settings(stack=StackSettings(registry_port=18081)))
+    assert config == {"url": "http://127.0.0.1:18081/apis/ccompat/v7", "timeout": 10.0}
+
+
+def test_basic_auth() -> None:
+    registry = RegistrySettings(url="https://sr.example.com", username="key", password=SecretStr("secret"))
+    config = registry_client_config(Settings(registry=registry))
+    assert config["basic.auth.user.info"] == "key:secret"
+    assert "bearer.auth.token" not in config
+
+
+def test_bearer_token() -> None:
+    registry = RegistrySettings(
+        url="https://sr.example.com", token=SecretStr("tok"), logical_cluster="lsrc-1"
+    )
+    config = registry_client_config(Settings(registry=registry))
+    assert config["bearer.auth.credentials.source"] == "STATIC_TOKEN"
+    assert config["bearer.auth.token"] == "tok"
+    assert config["bearer.auth.logical.cluster"] == "lsrc-1"
+    assert "tok" not in repr(registry)
