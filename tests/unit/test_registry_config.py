@@ -22,10 +22,10 @@ def test_basic_auth() -> None:
 
 def test_bearer_token() -> None:
     registry = RegistrySettings(
-        url="https://sr.example.com", token=SecretStr("tok"), logical_cluster="lsrc-1"
+        url="https://sr.example.com", token=SecretStr("Zq8-bearer-secret"), logical_cluster="lsrc-1"
     )
     config = registry_client_config(Settings(registry=registry))
     assert config["bearer.auth.credentials.source"] == "STATIC_TOKEN"
-    assert config["bearer.auth.token"] == "tok"
+    assert config["bearer.auth.token"] == "Zq8-bearer-secret"
     assert config["bearer.auth.logical.cluster"] == "lsrc-1"
-    assert "tok" not in repr(registry)
+    assert "Zq8-bearer-secret" not in repr(registry)
