@@ -12,6 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from supplystream.errors import OdooUnavailableError
+from supplystream.odoo.client import OdooClient
+from supplystream.odoo.transport import JsonRpcTransport
 from tests.integration.odoo_contract import OdooBackend, OdooContract
 
 pytestmark = pytest.mark.integration
@@ -70,3 +73,42 @@ def odoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OdooBackend]:
 
 class TestOdooContractOnStandin(OdooContract):
     """Every contract test, against the stand-in."""
+
+
+def set_fault(odoo: OdooBackend, **fault: object) -> None:
+    """Tell the stand-in how to misbehave (its /supplystream/faults test endpoint)."""
+    httpx.post(f"{odoo.url}/supplystream/faults", json=fault).raise_for_status()
+
+
+class TestOdooClientUnderFaults:
+    """What only the stand-in can stage on demand: slow answers, outages, serialization failures."""
+
+    def test_serialization_failures_are_retried_until_odoo_succeeds(self, odoo: OdooBackend) -> None:
+        client = odoo.client()
+        client.login()
+        set_fault(odoo, mode="error", error_name="psycopg2.errors.SerializationFailure", count=2)
+        try:
+            assert client.create("res.partner", [{"name": "retried"}])
+        finally:
+            set_fault(odoo, mode="ok")
+
+    def test_down_is_unavailable_and_the_client_recovers(self, odoo: OdooBackend) -> None:
+        client = odoo.client()
+        client.login()
+        set_fault(odoo, mode="down")
+        try:
+            with pytest.raises(OdooUnavailableError, match="HTTP 503"):
+                client.search("res.partner", [])
+        finally:
+            set_fault(odoo, mode="ok")
+        assert isinstance(client.search("res.partner", [], limit=1), list)
+
+    def test_a_slow_odoo_times_out_as_unavailable(self, odoo: OdooBackend) -> None:
+        client = OdooClient(JsonRpcTransport(odoo.url, odoo.database, "admin", "admin", timeout_s=0.5))
+        client.login()
+        set_fault(odoo, mode="slow", delay_s=2.0)
+        try:
+            with pytest.raises(OdooUnavailableError, match="did not answer"):
+                client.search("res.partner", [])
+        finally:
+            set_fault(odoo, mode="ok")
