@@ -91,3 +91,7 @@ class OdooConcurrentUpdateError(OdooError):
 
 class OdooUnavailableError(OdooError):
     """Odoo did not answer (refused, timed out, 5xx): transient, retry later."""
+
+
+class PublishError(SupplyStreamError):
+    """Kafka did not acknowledge an event (or it cannot be routed to a topic)."""

@@ -9,7 +9,7 @@ from typing import Annotated
 import click
 import typer
 
-from supplystream.cli import catalog, demo, schemas, stack, topics
+from supplystream.cli import catalog, demo, schemas, simulate, stack, topics, webhooks
 from supplystream.cli.output import console, error_console
 from supplystream.errors import SupplyStreamError
 from supplystream.settings import load_settings
@@ -26,7 +26,9 @@ app = typer.Typer(
 app.add_typer(stack.app, name="stack")
 app.add_typer(topics.app, name="topics")
 app.add_typer(schemas.app, name="schemas")
+app.add_typer(webhooks.app, name="webhooks")
 app.command("catalog")(catalog.catalog)
+app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)
 
 
