@@ -8,11 +8,16 @@ from dataclasses import dataclass
 
 import pytest
 
+from supplystream.clients import make_admin
+from supplystream.contracts.registration import load_contracts, register_all, value_subjects
 from supplystream.errors import PrerequisiteMissingError
 from supplystream.paths import project_root
-from supplystream.settings import StackSettings
+from supplystream.registry import SchemaRegistry
+from supplystream.settings import Settings, StackSettings
 from supplystream.stack.layout import StackLayout
 from supplystream.stack.odoo11 import Odoo11, find_python37
+from supplystream.topics.cluster import apply_plan
+from supplystream.topics.sync import plan_catalog
 from tests.conftest import supplystream_cli
 
 HOME = project_root() / ".stack" / "odoo11-tests"
@@ -81,3 +86,16 @@ def odoo_stack() -> Iterator[OdooStack]:
     stack.component.reset_database(lambda _line: None)
     yield stack
     supplystream_cli("stack", "down", env=env)
+
+
+@pytest.fixture
+def contracts_ready(settings: Settings) -> Settings:
+    """The project's topics exist on the test broker and its schemas are registered."""
+    admin = make_admin(settings)
+    plan = plan_catalog(settings, admin)
+    assert not plan.refusals, [r.describe() for r in plan.refusals]
+    apply_plan(admin, plan, lambda _line: None)
+    catalog, schemas = load_contracts(settings)
+    with SchemaRegistry.from_settings(settings) as registry:
+        register_all(registry, value_subjects(catalog, schemas))
+    return settings
