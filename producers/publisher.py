@@ -12,7 +12,7 @@ instead of dropping; `close` (and leaving the ``with`` block) flushes.
 
 from __future__ import annotations
 
-import secrets
+import random
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future
@@ -88,14 +88,20 @@ def _process_metrics() -> PublisherMetrics:
 
 
 def traceparent() -> str:
-    """A new W3C trace context header value (version 00, sampled)."""
-    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+    """A new W3C trace context header value (version 00, sampled); ids need not be secret."""
+    return f"00-{random.getrandbits(128):032x}-{random.getrandbits(64) or 1:016x}-01"
 
 
 @dataclass(frozen=True)
-class _Route:
+class Route:
+    """A topic, the serializer of one event type on it, and what is computed once per route."""
+
     topic: TopicEntry
     serialize: AvroSerializer
+    key_fields: tuple[str, ...]
+    events: Any  # the metric children labelled with this topic
+    bytes: Any
+    latency: Any
 
 
 class Publisher:
@@ -115,7 +121,7 @@ class Publisher:
         self._registry = registry
         self._metrics = metrics or _process_metrics()
         self._queue_wait_s = queue_wait_s
-        self._routes: dict[tuple[str, str], _Route] = {}
+        self._routes: dict[tuple[str, str], Route] = {}
         self._topic_of: dict[str, str] = {}
         self._catalog = catalog
         self._schemas = schemas
@@ -137,7 +143,7 @@ class Publisher:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _route(self, event_type: str, topic: str | None) -> _Route:
+    def _route(self, event_type: str, topic: str | None) -> Route:
         name = topic or self._topic_of.get(event_type)
         if name is None:
             raise PublishError(
@@ -149,11 +155,21 @@ class Publisher:
             if event_type not in entry.value_schemas:
                 raise PublishError(f"topic {name!r} does not carry {event_type!r} (see its value_schemas)")
             schema = self._schemas[event_type]
-            route = _Route(
-                entry, AvroSerializer(self._registry, entry.value_subject(schema.full_name), schema.schema)
+            metrics = self._metrics
+            route = Route(
+                entry,
+                AvroSerializer(self._registry, entry.value_subject(schema.full_name), schema.schema),
+                entry.key_fields,
+                metrics.events.labels(name),
+                metrics.bytes.labels(name),
+                metrics.latency.labels(name),
             )
             self._routes[(name, event_type)] = route
         return route
+
+    def route_of(self, event: Event, topic: str | None = None) -> Route:
+        """Where ``event`` goes and how it is encoded (for benchmarks and diagnostics)."""
+        return self._route(event.EVENT_TYPE, topic)
 
     def publish(
         self, event: Event, *, topic: str | None = None, trace: str | None = None
@@ -162,7 +178,7 @@ class Publisher:
         route = self._route(event.EVENT_TYPE, topic)
         record = event.to_record()
         try:
-            key = "|".join(str(record[field]) for field in route.topic.key_fields)
+            key = "|".join(str(record[field]) for field in route.key_fields)
         except KeyError as exc:
             raise PublishError(
                 f"{event.EVENT_TYPE} has no field {exc.args[0]!r}, which topics.yaml names in the key of "
@@ -188,9 +204,9 @@ class Publisher:
                     PublishError(f"Kafka did not store {event_id} on {topic_name}: {err.str()}")
                 )
                 return
-            metrics.events.labels(topic_name).inc()
-            metrics.bytes.labels(topic_name).inc(len(value))
-            metrics.latency.labels(topic_name).observe(time.perf_counter() - started)
+            route.events.inc()
+            route.bytes.inc(len(value))
+            route.latency.observe(time.perf_counter() - started)
             future.set_result(Delivery(event_id, topic_name, msg.partition() or 0, msg.offset() or 0))
 
         deadline = time.monotonic() + self._queue_wait_s
