@@ -71,10 +71,13 @@ class CatalogTopic:
 def catalog_topics(
     catalog: TopicCatalog, schemas: Mapping[str, EventSchema], environment: str
 ) -> list[CatalogTopic]:
-    """Every declared topic, resolved for ``environment``, with its value schemas (in catalog order)."""
+    """Every declared event topic, resolved for ``environment``, with its value schemas (in catalog
+    order). The platform's JSON bookkeeping topics are internal and not part of the catalog."""
     specs = {spec.name: spec for spec in catalog.resolve(environment)}
     topics: list[CatalogTopic] = []
     for entry in catalog.topics:
+        if entry.value_format != "avro":
+            continue
         missing = [event for event in entry.value_schemas if event not in schemas]
         if missing:
             raise ContractError(

@@ -132,7 +132,10 @@ class TopicEntry(_Strict):
     #: Payload fields joined by ``|`` that form the record key, e.g. ``sku|warehouse``.
     key: str
     #: Event types carried as values: each is ``schemas/<event type>.avsc``.
-    value_schemas: list[str] = Field(min_length=1)
+    value_schemas: list[str] = Field(default_factory=list)
+    #: ``avro`` (Confluent wire format, the default) or ``json`` for the platform's own
+    #: bookkeeping topics (source positions, quarantine), which carry no business event.
+    value_format: Literal["avro", "json"] = "avro"
     #: How value subjects are named (Confluent's strategies): ``topic_name`` gives
     #: ``<topic>-value``; topics carrying several event types use ``record_name``
     #: (``<record full name>``) or ``topic_record_name`` (``<topic>-<record full name>``).
@@ -166,6 +169,14 @@ class TopicEntry(_Strict):
             if not _CONSUMER_NAME.match(consumer):
                 raise ValueError(f"consumer {consumer!r} must be lower-case letters, digits and '-'")
         return value
+
+    @model_validator(mode="after")
+    def _avro_topics_name_their_schemas(self) -> TopicEntry:
+        if self.value_format == "avro" and not self.value_schemas:
+            raise ValueError("an avro topic lists its event types in value_schemas")
+        if self.value_format == "json" and self.value_schemas:
+            raise ValueError("a json topic carries no Avro value_schemas")
+        return self
 
     @model_validator(mode="after")
     def _one_schema_per_topic_name_subject(self) -> TopicEntry:

@@ -95,12 +95,18 @@ def test_project_catalog_declares_the_event_topics(project_catalog: TopicCatalog
         "shipment.confirmed",
         "purchase.received",
         "atp.changed",
+        "supplystream.source-positions",
+        "supplystream.quarantine",
     ]
     assert project_catalog.consumers() == PROJECT_CONSUMERS
+    assert [e.name for e in project_catalog.topics if e.value_format == "json"] == [
+        "supplystream.source-positions",
+        "supplystream.quarantine",
+    ]
 
 
 def test_project_value_subjects_follow_topic_name_strategy(project_catalog: TopicCatalog) -> None:
-    for entry in project_catalog.topics:
+    for entry in (e for e in project_catalog.topics if e.value_format == "avro"):
         assert entry.value_schemas == [entry.name]
         assert entry.value_subject("io.supplystream.events.X") == f"{entry.name}-value"
         assert project_catalog.compatibility_of(entry) == "FULL_TRANSITIVE"
@@ -155,9 +161,9 @@ def test_project_catalog_resolves_for_production(project_catalog: TopicCatalog) 
     for spec in specs.values():
         assert spec.replication_factor == 3, spec.name
         assert spec.configs["min.insync.replicas"] == "2", spec.name
-    # Only atp.changed is compacted; everything else keeps the broker's delete policy.
-    compacted = {name for name, spec in specs.items() if "cleanup.policy" in spec.configs}
-    assert compacted == {"atp.changed"}
+    # Only atp.changed and the source positions are compacted; the rest keeps delete.
+    compacted = {name for name, spec in specs.items() if spec.configs.get("cleanup.policy") == "compact"}
+    assert compacted == {"atp.changed", "supplystream.source-positions"}
 
 
 @pytest.mark.parametrize("environment", ["local", "production"])

@@ -36,6 +36,8 @@ from tests.conftest import supplystream_cli
 
 SCHEMAS = load_event_schemas(schemas_dir())
 CATALOG = load_catalog(default_topics_file())
+#: The topics subscribers read (Avro events); the JSON bookkeeping topics are internal.
+EVENT_TOPICS = [entry for entry in CATALOG.topics if entry.value_format == "avro"]
 BOOTSTRAP = "broker-1.example.com:9093,broker-2.example.com:9093"
 REGISTRY = "https://registry.example.com/apis/ccompat/v7"
 
@@ -194,7 +196,7 @@ def test_markdown_documents_every_topic() -> None:
     text = render_markdown(CATALOG, SCHEMAS, environment="local", bootstrap_servers=BOOTSTRAP)
     sections = re.split(r"^## ", text, flags=re.MULTILINE)
     by_topic = {section.split("\n", 1)[0].strip("`"): section for section in sections[1:]}
-    for entry in CATALOG.topics:
+    for entry in EVENT_TOPICS:
         section = by_topic[entry.name]
         assert entry.description in section
         assert f"`{entry.key.replace('|', chr(92) + '|')}`" in section  # pipes escaped in the table
@@ -257,10 +259,10 @@ def test_a_topic_without_its_schema_file_is_named() -> None:
 def test_asyncapi_has_a_channel_operation_and_message_per_topic() -> None:
     document = asyncapi()
     assert document["asyncapi"] == "3.0.0"
-    topics = [entry.name for entry in CATALOG.topics]
+    topics = [entry.name for entry in EVENT_TOPICS]
     assert list(document["channels"]) == topics
     assert len(document["operations"]) == len(topics)
-    for entry in CATALOG.topics:
+    for entry in EVENT_TOPICS:
         channel = document["channels"][entry.name]
         assert channel["address"] == entry.name
         operation = next(
@@ -345,7 +347,7 @@ def test_catalog_command_writes_both_files(tmp_path: Path) -> None:
     assert f"wrote {out / 'asyncapi.yaml'}" in result.stdout
     assert f"wrote {out / 'events.md'}" in result.stdout
     document = yaml.safe_load((out / "asyncapi.yaml").read_text())
-    assert set(document["channels"]) == {entry.name for entry in CATALOG.topics}
+    assert set(document["channels"]) == {entry.name for entry in EVENT_TOPICS}
     assert "## `atp.changed`" in (out / "events.md").read_text()
     result = supplystream_cli("catalog", "--out", str(out), "--format", "json")
     assert result.returncode == 0, result.stderr
