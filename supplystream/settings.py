@@ -80,6 +80,8 @@ class OdooSettings(_Section):
     timeout_s: float = Field(default=30.0, gt=0)
     #: Retries of a call that failed on a concurrent update (PostgreSQL serialization failure).
     concurrency_retries: int = Field(default=5, ge=0)
+    #: The company code the Odoo source puts in every event's envelope.
+    company: str = "main"
 
 
 class StackSettings(_Section):

@@ -9,7 +9,7 @@ from typing import Annotated
 import click
 import typer
 
-from supplystream.cli import catalog, demo, schemas, simulate, stack, topics, webhooks
+from supplystream.cli import catalog, demo, schemas, simulate, source, stack, topics, webhooks
 from supplystream.cli.output import console, error_console
 from supplystream.errors import SupplyStreamError
 from supplystream.settings import load_settings
@@ -27,6 +27,7 @@ app.add_typer(stack.app, name="stack")
 app.add_typer(topics.app, name="topics")
 app.add_typer(schemas.app, name="schemas")
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(source.app, name="source")
 app.command("catalog")(catalog.catalog)
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)

@@ -1,0 +1,1 @@
+"""The Odoo source: polls Odoo through OdooClient and publishes what changed as events."""
