@@ -26,8 +26,15 @@ def odoo(
     poll_interval: Annotated[
         float, typer.Option(help="Seconds between polls once caught up.", min=0.1)
     ] = 5.0,
+    default_country: Annotated[
+        str | None,
+        typer.Option(help="ISO country for customers without one (else their orders are quarantined)."),
+    ] = None,
 ) -> None:
-    """Publish Odoo's done stock moves as stock.moved events, from where the source last stopped.
+    """Publish what changed in Odoo, from where the source last stopped.
+
+    Confirmed/cancelled sale orders (order.placed / order.cancelled), done deliveries with tracking
+    (shipment.confirmed), done receipts (purchase.received) and done stock moves (stock.moved).
 
     The position (a write_date watermark) lives in the compacted topic supplystream.source-positions
     and moves only after Kafka acknowledged the events; SIGTERM finishes the current page and exits.
@@ -49,6 +56,7 @@ def odoo(
                 company=settings.odoo.company,
                 page_size=page_size,
                 report=report,
+                default_country=default_country,
             )
             if once:
                 progress = source.drain(stop)
