@@ -50,6 +50,9 @@ def producer_config(settings: Settings, **overrides: Any) -> ClientConfig:
             "compression.type": "zstd",
             "linger.ms": 5,
             "batch.num.messages": 10_000,
+            # Java's and aiokafka's (faust's) partitioner: a key lands on the same partition whichever
+            # client wrote it, so faust tables stay co-partitioned with topics our producers fill.
+            "partitioner": "murmur2_random",
         }
     )
     config.update(overrides)
