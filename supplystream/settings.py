@@ -84,6 +84,27 @@ class OdooSettings(_Section):
     company: str = "main"
 
 
+class SinkSettings(_Section):
+    """The sink runtime (sinks/runtime.py): batching, retries, the circuit breaker, metrics."""
+
+    #: Records per consumed batch (one adapter write per batch).
+    batch_size: int = Field(default=2000, ge=1)
+    #: Seconds one consume call waits for records.
+    poll_timeout_s: float = Field(default=0.5, gt=0)
+    #: Attempts of a whole batch on transient errors before it is applied record by record.
+    max_attempts: int = Field(default=5, ge=1)
+    #: Attempts of a single record (after the batch gave up) before it is dead-lettered.
+    record_attempts: int = Field(default=3, ge=1)
+    #: Exponential backoff between attempts: first delay, cap (jitter: the top half is random).
+    backoff_base_s: float = Field(default=0.2, gt=0)
+    backoff_max_s: float = Field(default=10.0, gt=0)
+    #: While the target is unreachable: first probe delay and the longest gap between probes.
+    probe_base_s: float = Field(default=1.0, gt=0)
+    probe_max_s: float = Field(default=30.0, gt=0)
+    #: Serve Prometheus metrics on this port (``/metrics``); unset: no HTTP server.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+
+
 class StackSettings(_Section):
     """The embedded local stack (Kafka, Apicurio Registry, PostgreSQL) for demos and tests."""
 
@@ -132,6 +153,7 @@ class Settings(BaseSettings):
     registry: RegistrySettings = RegistrySettings()
     postgres: PostgresSettings = PostgresSettings()
     odoo: OdooSettings = OdooSettings()
+    sinks: SinkSettings = SinkSettings()
     stack: StackSettings = StackSettings()
 
     @property
