@@ -19,6 +19,7 @@ SinkFactory = Callable[[Settings], SinkAdapter]
 
 SINKS: dict[str, str] = {
     "planning": "sinks.planning.adapter:PlanningSink.from_settings",
+    "odoo": "sinks.odoo.sink:OdooSink.from_settings",
 }
 
 

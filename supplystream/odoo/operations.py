@@ -10,6 +10,9 @@ from the fields the server actually has, since add-ons such as `delivery` add so
 - set the on-hand quantity: ``stock.inventory`` with a line (11-14; ``action_done`` before 13,
   ``action_validate`` after); ``stock.quant.inventory_quantity`` + ``action_apply_inventory`` (15+).
 - storable products: ``type = 'product'`` (11-17); ``is_storable`` (18+).
+- add a delta to the on-hand quantity under a reference (the Odoo sink): ``stock.quant.create`` in
+  inventory mode with ``inventory_quantity_auto_apply`` and ``inventory_name`` (15+, one call, the
+  move is named after the reference); a ``stock.inventory`` named after it (11-14).
 
 ATP is written to a custom model ``x_supplystream_atp`` (created through ``ir.model`` as a manual
 model, the way Odoo Studio does, on first use): one record per SKU and warehouse with
@@ -396,3 +399,158 @@ def write_atp(client: OdooClient, rows: Sequence[AtpRow]) -> int:
     for record_id, values in updates.items():
         client.write(ATP_MODEL, [record_id], values)
     return len(creates) + len(updates)
+
+
+# -- the Odoo sink's batched reads and writes -----------------------------------------------------
+
+
+def on_hand_at(client: OdooClient, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], Decimal]:
+    """On-hand quantity of each (product id, location id): one read for all pairs (0 without a quant)."""
+    if not pairs:
+        return {}
+    products = sorted({product for product, _ in pairs})
+    locations = sorted({location for _, location in pairs})
+    quants = client.search_read(
+        "stock.quant",
+        [("product_id", "in", products), ("location_id", "in", locations)],
+        ["product_id", "location_id", "quantity"],
+    )
+    found = {pair: Decimal(0) for pair in pairs}
+    for quant in quants:
+        pair = (many2one_id(quant["product_id"]) or 0, many2one_id(quant["location_id"]) or 0)
+        if pair in found:
+            found[pair] += Decimal(str(quant["quantity"] or 0))
+    return found
+
+
+def applied_adjustments(client: OdooClient, references: Sequence[str]) -> set[str]:
+    """Which of ``references`` name an inventory adjustment already done (one read).
+
+    Odoo 15+: the done inventory move `adjust_on_hand` named after the reference; before: the done
+    ``stock.inventory`` of that name.
+    """
+    if not references:
+        return set()
+    wanted = sorted(set(references))
+    if client.version >= INVENTORY_VIA_QUANT_SINCE:
+        rows = client.search_read("stock.move", [("name", "in", wanted), ("state", "=", "done")], ["name"])
+    else:
+        rows = client.search_read(
+            "stock.inventory", [("name", "in", wanted), ("state", "=", "done")], ["name"]
+        )
+    return {str(row["name"]) for row in rows}
+
+
+def adjust_on_hand(
+    client: OdooClient,
+    product_id: int,
+    location_id: int,
+    delta: Decimal,
+    *,
+    reference: str,
+    on_hand: Decimal,
+) -> None:
+    """Add ``delta`` to the on-hand quantity (``on_hand`` now) as an inventory adjustment named ``reference``.
+
+    The reference is stored by the adjustment itself, in the same transaction, so `applied_adjustments`
+    tells afterwards whether it happened. Odoo 15+: one call, ``stock.quant.create`` in inventory
+    mode with ``inventory_quantity_auto_apply`` (Odoo applies it at once, through
+    ``action_apply_inventory``, and names the move after the context's ``inventory_name``). Odoo
+    11-14: a ``stock.inventory`` named ``reference``, counted at its theoretical quantity plus
+    ``delta``; one left unfinished by an earlier attempt is finished instead of starting another.
+    """
+    if client.version >= INVENTORY_VIA_QUANT_SINCE:
+        client.call(
+            "stock.quant",
+            "create",
+            [
+                {
+                    "product_id": product_id,
+                    "location_id": location_id,
+                    "inventory_quantity_auto_apply": float(on_hand + delta),
+                }
+            ],
+            context={"inventory_mode": True, "inventory_name": reference},
+        )
+        return
+    earlier = client.search_read(
+        "stock.inventory", [("name", "=", reference), ("state", "!=", "cancel")], ["state"]
+    )
+    if earlier and earlier[0]["state"] == "done":
+        return
+    if earlier:
+        inventory = int(earlier[0]["id"])
+    else:
+        inventory = client.create(
+            "stock.inventory",
+            [{"name": reference, "filter": "product", "product_id": product_id, "location_id": location_id}],
+        )[0]
+    if not earlier or earlier[0]["state"] == "draft":
+        client.call("stock.inventory", "action_start", [inventory])
+    lines = client.search_read(
+        "stock.inventory.line",
+        [
+            ("inventory_id", "=", inventory),
+            ("product_id", "=", product_id),
+            ("location_id", "=", location_id),
+        ],
+        ["theoretical_qty"],
+    )
+    if lines:
+        counted = Decimal(str(lines[0]["theoretical_qty"] or 0)) + delta
+        client.write("stock.inventory.line", [int(lines[0]["id"])], {"product_qty": float(counted)})
+    else:
+        client.create(
+            "stock.inventory.line",
+            [
+                {
+                    "inventory_id": inventory,
+                    "product_id": product_id,
+                    "location_id": location_id,
+                    "product_qty": float(delta),
+                }
+            ],
+        )
+    client.call("stock.inventory", "action_done" if client.version < 13 else "action_validate", [inventory])
+
+
+def outgoing_pickings(client: OdooClient, picking_ids: Sequence[int], origins: Sequence[str]) -> list[Record]:
+    """Outgoing pickings with one of ``picking_ids`` or ``origins`` (one read): ``state``, ``origin``,
+    ``carrier_tracking_ref`` (empty where the server lacks the field)."""
+    if not picking_ids and not origins:
+        return []
+    has_tracking = "carrier_tracking_ref" in client.fields("stock.picking")
+    fields = ["state", "origin", *(["carrier_tracking_ref"] if has_tracking else [])]
+    rows = client.search_read(
+        "stock.picking",
+        [
+            "|",
+            ("id", "in", sorted(set(picking_ids))),
+            ("origin", "in", sorted(set(origins))),
+            ("picking_type_code", "=", "outgoing"),
+        ],
+        fields,
+    )
+    for row in rows:
+        row.setdefault("carrier_tracking_ref", False)
+    return rows
+
+
+def carriers_by_name(client: OdooClient) -> dict[str, int]:
+    """Delivery carriers by lower-case name; empty where pickings have no carrier (no `delivery` add-on)."""
+    if "carrier_id" not in client.fields("stock.picking"):
+        return {}
+    rows = client.search_read("delivery.carrier", [], ["name"])
+    return {str(row["name"]).strip().lower(): int(row["id"]) for row in rows}
+
+
+def confirm_sale_orders(client: OdooClient, warehouses: Mapping[int, int]) -> None:
+    """Set each draft order's warehouse (one write per warehouse) and confirm them all in one call.
+
+    The caller has checked the orders are draft (`confirm_sale_order` does it for one order); a
+    refusal of the batch raises, and nothing of the confirmation is kept.
+    """
+    if not warehouses:
+        return
+    client.write_grouped("sale.order", {order: {"warehouse_id": w} for order, w in warehouses.items()})
+    client.call("sale.order", "action_confirm", sorted(warehouses))

@@ -1,0 +1,257 @@
+"""What the Odoo sink does with each event: pure decisions over typed events and Odoo's records.
+
+No I/O here. `sinks.odoo.sink.OdooSink` reads what these functions need from Odoo, asks them what
+to do, and makes the calls. Every decision is idempotent by construction:
+
+- ``stock.moved`` from an external system becomes an inventory adjustment named
+  `adjustment_reference` (the event id); an adjustment of that name already done means applied.
+  Events from Odoo itself are echoes (Odoo already has that move) and are never written back.
+- ``order.allocated`` confirms a draft order; an order already confirmed from the same warehouse is
+  done; confirmed from another warehouse, or cancelled, is a conflict for a person.
+- ``shipment.confirmed`` validates an open outgoing picking with the tracking reference; a done
+  picking with the same reference is done; every picking done with another reference is a conflict.
+- ``atp.changed``: the latest version per SKU and warehouse wins (the stored ``x_version`` is
+  compared by `supplystream.odoo.operations.write_atp` in the same write).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from supplystream.events import AtpChanged, OrderAllocated, ShipmentConfirmed, Source, StockMoved
+from supplystream.odoo.operations import AtpRow, many2one_id
+
+#: The system whose events are never written back to Odoo: they came from it (no echo loop).
+ODOO_SYSTEM = "odoo"
+#: The name of the inventory adjustment (Odoo's move or inventory) applying a stock.moved event.
+ADJUSTMENT_PREFIX = "SupplyStream stock.moved "
+#: Picking states that can still be validated.
+OPEN_PICKING_STATES = frozenset({"draft", "waiting", "confirmed", "partially_available", "assigned"})
+#: Sale order states of a confirmed order (``done`` is Odoo 11-16's locked order).
+CONFIRMED_ORDER_STATES = frozenset({"sale", "done"})
+DRAFT_ORDER_STATES = frozenset({"draft", "sent"})
+
+
+def is_echo(source: Source) -> bool:
+    """Whether an event came from Odoo itself, so writing it back would apply it twice."""
+    return source.system.strip().lower() == ODOO_SYSTEM
+
+
+# -- stock.moved -> inventory adjustment ----------------------------------------------------------
+
+
+def adjustment_reference(event: StockMoved) -> str:
+    """The name of the adjustment applying ``event``: its event id, so it is found again by name."""
+    return f"{ADJUSTMENT_PREFIX}{event.event_id}"
+
+
+def stock_delta(event: StockMoved) -> Decimal | str:
+    """The change of on-hand stock at ``event.warehouse``, or why the event cannot be applied.
+
+    Into the warehouse adds, out of it subtracts; a move within the warehouse changes nothing.
+    """
+    delta = Decimal(0)
+    if event.to_warehouse == event.warehouse:
+        delta += event.quantity
+    if event.from_warehouse == event.warehouse:
+        delta -= event.quantity
+    if event.warehouse not in {event.to_warehouse, event.from_warehouse}:
+        return (
+            f"stock.moved {event.event_id}: warehouse {event.warehouse!r} is neither the source "
+            f"({event.from_warehouse!r}) nor the destination ({event.to_warehouse!r})"
+        )
+    return delta
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """One inventory adjustment: add ``delta`` to the on-hand stock of a product at a location."""
+
+    reference: str
+    product_id: int
+    location_id: int
+    delta: Decimal
+
+    @property
+    def pair(self) -> tuple[int, int]:
+        """(product id, location id)."""
+        return (self.product_id, self.location_id)
+
+
+def plan_adjustments(adjustments: Iterable[Adjustment], applied: Iterable[str]) -> list[Adjustment]:
+    """``adjustments`` in order, without those already ``applied`` (by reference), repeats, or zeros."""
+    done = set(applied)
+    planned: list[Adjustment] = []
+    for adjustment in adjustments:
+        if adjustment.reference in done or adjustment.delta == 0:
+            continue
+        done.add(adjustment.reference)
+        planned.append(adjustment)
+    return planned
+
+
+# -- order.allocated -> confirm the sale order ----------------------------------------------------
+
+
+def order_warehouse(event: OrderAllocated) -> str | None:
+    """The warehouse an Odoo order ships from: the one allocated the most (ties: the lowest code).
+
+    An Odoo sale order has one warehouse; a split allocation keeps the largest part's.
+    """
+    totals: dict[str, Decimal] = {}
+    for line in event.lines:
+        totals[line.warehouse] = totals.get(line.warehouse, Decimal(0)) + line.quantity
+    if not totals:
+        return None
+    return min(totals, key=lambda code: (-totals[code], code))
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """What the sink knows of a sale order."""
+
+    order_id: int
+    name: str
+    state: str
+    warehouse_id: int | None
+
+    @classmethod
+    def of(cls, record: Mapping[str, Any]) -> OrderView:
+        """From a ``sale.order`` read with ``name``, ``state``, ``warehouse_id``."""
+        return cls(
+            int(record["id"]), str(record["name"]), str(record["state"]), many2one_id(record["warehouse_id"])
+        )
+
+
+CONFIRM = "confirm"
+ALREADY_DONE = "already done"
+
+
+def order_decision(order: OrderView | None, name: str, warehouse_id: int) -> str:
+    """`CONFIRM`, `ALREADY_DONE`, or why the order cannot be confirmed from ``warehouse_id``."""
+    if order is None:
+        return f"no sale.order named {name!r} in Odoo"
+    if order.state in CONFIRMED_ORDER_STATES:
+        if order.warehouse_id == warehouse_id:
+            return ALREADY_DONE
+        return (
+            f"sale.order {name} is already confirmed from another warehouse (id {order.warehouse_id}, "
+            f"not {warehouse_id}); change it in Odoo"
+        )
+    if order.state in DRAFT_ORDER_STATES:
+        return CONFIRM
+    return f"sale.order {name} is {order.state}: it cannot be confirmed"
+
+
+# -- shipment.confirmed -> validate the outgoing picking ------------------------------------------
+
+
+@dataclass(frozen=True)
+class PickingView:
+    """What the sink knows of an outgoing picking."""
+
+    picking_id: int
+    state: str
+    origin: str
+    tracking_ref: str
+
+    @classmethod
+    def of(cls, record: Mapping[str, Any]) -> PickingView:
+        """From a picking read by `supplystream.odoo.operations.outgoing_pickings`."""
+        return cls(
+            int(record["id"]),
+            str(record["state"]),
+            str(record.get("origin") or ""),
+            str(record.get("carrier_tracking_ref") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class Validate:
+    """Validate this picking."""
+
+    picking_id: int
+
+
+@dataclass(frozen=True)
+class AlreadyShipped:
+    """The picking is done with this very tracking reference: nothing to do."""
+
+    picking_id: int
+
+
+def shipment_decision(
+    event: ShipmentConfirmed, pickings: Sequence[PickingView]
+) -> Validate | AlreadyShipped | str:
+    """What to do for ``event`` given the pickings of its order (or its picking): or why nothing can."""
+    tracking = event.tracking_number
+    if event.odoo_picking_id is not None:
+        matching = [p for p in pickings if p.picking_id == event.odoo_picking_id]
+        if not matching:
+            return f"no outgoing stock.picking {event.odoo_picking_id} in Odoo (order {event.order_id})"
+        candidates = matching
+    else:
+        candidates = sorted((p for p in pickings if p.origin == event.order_id), key=lambda p: p.picking_id)
+        if not candidates:
+            return f"no outgoing stock.picking for order {event.order_id!r} in Odoo (is the order confirmed?)"
+    for picking in candidates:
+        if picking.tracking_ref == tracking and picking.state == "done":
+            return AlreadyShipped(picking.picking_id)
+    for picking in candidates:  # half done by an earlier attempt: the reference is written first
+        if picking.tracking_ref == tracking and picking.state in OPEN_PICKING_STATES:
+            return Validate(picking.picking_id)
+    open_pickings = [p for p in candidates if p.state in OPEN_PICKING_STATES and not p.tracking_ref]
+    if open_pickings:
+        return Validate(open_pickings[0].picking_id)
+    described = ", ".join(
+        f"{p.picking_id} {p.state} {p.tracking_ref or '(no reference)'}" for p in candidates
+    )
+    return (
+        f"shipment {event.shipment_id} (tracking {tracking!r}) conflicts with order {event.order_id}'s "
+        f"pickings in Odoo: {described}; fix it in Odoo, then re-drive the event"
+    )
+
+
+def after_validation(pickings: Sequence[PickingView], picking_id: int, tracking: str) -> list[PickingView]:
+    """``pickings`` once ``picking_id`` was validated with ``tracking``."""
+    return [
+        replace(p, state="done", tracking_ref=tracking) if p.picking_id == picking_id else p for p in pickings
+    ]
+
+
+def shipped_quantities(event: ShipmentConfirmed, products: Mapping[str, int]) -> dict[int, Decimal] | str:
+    """Product id -> quantity shipped, or the SKU Odoo does not know."""
+    quantities: dict[int, Decimal] = {}
+    for line in event.lines:
+        product = products.get(line.sku)
+        if product is None:
+            return f"shipment {event.shipment_id}: SKU {line.sku!r} is not a product in Odoo"
+        quantities[product] = quantities.get(product, Decimal(0)) + line.quantity
+    return quantities
+
+
+# -- atp.changed -> x_supplystream_atp ------------------------------------------------------------
+
+
+def atp_rows(events: Iterable[AtpChanged]) -> list[AtpRow]:
+    """The latest version of each SKU and warehouse among ``events``, as rows for Odoo."""
+    latest: dict[tuple[str, str], AtpChanged] = {}
+    for event in events:
+        key = (event.sku, event.warehouse)
+        if key not in latest or event.version > latest[key].version:
+            latest[key] = event
+    return [
+        AtpRow(
+            sku=e.sku,
+            warehouse_code=e.warehouse,
+            on_hand=e.on_hand,
+            reserved=e.reserved,
+            atp=e.atp,
+            version=e.version,
+            event_id=str(e.event_id),
+        )
+        for e in latest.values()
+    ]

@@ -1,0 +1,359 @@
+"""`OdooSink`: applies stock.moved, order.allocated, shipment.confirmed and atp.changed to Odoo.
+
+A thin shell: decode, look up ids, ask `sinks.odoo.plan` what to do, call
+`supplystream.odoo.operations` (which knows the Odoo versions). Batched: one read per kind of
+record per batch, lists to ``create``, grouped ``write``s, one ``action_confirm`` for all orders.
+Odoo's errors become the sink contract's: unreachable (refused, 5xx, timeout) and refused logins
+are `TargetUnavailableError` (the runtime pauses and probes), concurrent updates the client could
+not retry away are `TransientSinkError`, a record Odoo refuses or lacks is `Rejected` alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sinks.base import (
+    PermanentSinkError,
+    Rejected,
+    SinkRecord,
+    TargetUnavailableError,
+    TransientSinkError,
+)
+from sinks.odoo import plan
+from supplystream.errors import (
+    OdooAccessError,
+    OdooAuthenticationError,
+    OdooConcurrentUpdateError,
+    OdooError,
+    OdooMissingRecordError,
+    OdooUnavailableError,
+    OdooValidationError,
+)
+from supplystream.events import AtpChanged, OrderAllocated, ShipmentConfirmed, StockMoved
+from supplystream.odoo import operations as ops
+from supplystream.odoo.client import OdooClient
+from supplystream.settings import Settings
+
+log = logging.getLogger("supplystream.sinks.odoo")
+
+SINK_NAME = "odoo-sink"
+#: Odoo refused this record (its data, or a record missing): reject it, apply the others.
+REFUSALS = (OdooValidationError, OdooMissingRecordError)
+HANDLED: dict[str, type[StockMoved | OrderAllocated | ShipmentConfirmed | AtpChanged]] = {
+    cls.EVENT_TYPE: cls for cls in (OrderAllocated, StockMoved, ShipmentConfirmed, AtpChanged)
+}
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """An Odoo warehouse as the sink needs it."""
+
+    warehouse_id: int
+    stock_location_id: int
+
+
+class OdooSink:
+    """The Odoo sink adapter (`sinks.base.SinkAdapter`)."""
+
+    name = SINK_NAME
+
+    def __init__(self, client: OdooClient, *, batched: bool = True) -> None:
+        self._client = client
+        self._batched = batched
+        self._warehouses: dict[str, Warehouse] = {}
+        self._products: dict[str, int] = {}
+        self._carriers: dict[str, int] | None = None
+        self._atp_model_ready = False
+        #: What happened to each record, by ``<event type> <outcome>`` (applied, unchanged, echo, rejected).
+        self.outcomes: Counter[str] = Counter()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OdooSink:
+        """The sink for the configured Odoo."""
+        return cls(OdooClient.from_settings(settings))
+
+    # -- the adapter contract ------------------------------------------------------------------
+
+    def write(self, batch: Sequence[SinkRecord]) -> Sequence[Rejected]:
+        """Apply ``batch`` idempotently; the records Odoo refuses are returned, the rest applied."""
+        with _as_sink_errors():
+            if self._batched:
+                return self._apply(batch)
+            return [rejected for record in batch for rejected in self._apply([record])]
+
+    def probe(self) -> bool:
+        """Whether Odoo answers and accepts our login again."""
+        try:
+            self._client.login()
+        except OdooError:
+            return False
+        return True
+
+    def close(self) -> None:
+        """Nothing to release: the client's HTTP connections close with it."""
+
+    # -- one batch -----------------------------------------------------------------------------
+
+    def _apply(self, batch: Sequence[SinkRecord]) -> list[Rejected]:
+        rejected: list[Rejected] = []
+        kinds: dict[str, list[tuple[SinkRecord, Any]]] = {name: [] for name in HANDLED}
+        for record in batch:
+            event_class = HANDLED.get(record.event_type)
+            if event_class is None:
+                self._count(record.event_type, "ignored")
+                continue
+            try:
+                event = event_class.from_record(record.event)
+            except (KeyError, TypeError, ValueError) as exc:
+                rejected.append(self._reject(record, f"{record.event_type} cannot be read: {exc!r}"))
+                continue
+            if plan.is_echo(event.source):
+                self._count(record.event_type, "echo")
+                continue
+            kinds[record.event_type].append((record, event))
+        # Business order: an order is confirmed before it ships; ATP last (it reflects the rest).
+        rejected += self._orders(kinds[OrderAllocated.EVENT_TYPE])
+        rejected += self._stock(kinds[StockMoved.EVENT_TYPE])
+        rejected += self._shipments(kinds[ShipmentConfirmed.EVENT_TYPE])
+        rejected += self._atp(kinds[AtpChanged.EVENT_TYPE])
+        return rejected
+
+    # -- order.allocated -----------------------------------------------------------------------
+
+    def _orders(self, items: list[tuple[SinkRecord, OrderAllocated]]) -> list[Rejected]:
+        if not items:
+            return []
+        rejected: list[Rejected] = []
+        names = sorted({event.order_id for _, event in items})
+        rows = self._client.search_read(
+            "sale.order", [("name", "in", names)], ["name", "state", "warehouse_id"]
+        )
+        views = {str(row["name"]): plan.OrderView.of(row) for row in rows}
+        warehouses = self._warehouses_for({plan.order_warehouse(e) or "" for _, e in items})
+        to_confirm: dict[int, int] = {}
+        records_of: dict[int, list[SinkRecord]] = {}
+        for record, event in items:
+            code = plan.order_warehouse(event)
+            warehouse = warehouses.get(code or "")
+            if warehouse is None:
+                rejected.append(
+                    self._reject(record, f"order {event.order_id}: no warehouse {code!r} in Odoo")
+                )
+                continue
+            view = views.get(event.order_id)
+            decision = plan.order_decision(view, event.order_id, warehouse.warehouse_id)
+            if decision == plan.CONFIRM and view is not None:
+                to_confirm[view.order_id] = warehouse.warehouse_id
+                records_of.setdefault(view.order_id, []).append(record)
+                views[event.order_id] = plan.OrderView(
+                    view.order_id, view.name, "sale", warehouse.warehouse_id
+                )
+            elif decision == plan.ALREADY_DONE:
+                records_of.setdefault(view.order_id if view else 0, []).append(record)
+                self._count(record.event_type, "unchanged")
+            else:
+                rejected.append(self._reject(record, decision))
+        try:
+            ops.confirm_sale_orders(self._client, to_confirm)
+            confirmed = set(to_confirm)
+        except REFUSALS:  # one order is refused: confirm them one by one to find which
+            confirmed = set()
+            for order_id, warehouse_id in to_confirm.items():
+                try:
+                    ops.confirm_sale_order(self._client, order_id, warehouse_id)
+                    confirmed.add(order_id)
+                except REFUSALS as exc:
+                    rejected += [self._reject(r, str(exc)) for r in records_of.get(order_id, [])]
+        self._count(OrderAllocated.EVENT_TYPE, "applied", len(confirmed))
+        return rejected
+
+    # -- stock.moved ---------------------------------------------------------------------------
+
+    def _stock(self, items: list[tuple[SinkRecord, StockMoved]]) -> list[Rejected]:
+        if not items:
+            return []
+        rejected: list[Rejected] = []
+        warehouses = self._warehouses_for({event.warehouse for _, event in items})
+        products = self._products_for({event.sku for _, event in items})
+        wanted: list[plan.Adjustment] = []
+        records_of: dict[str, list[SinkRecord]] = {}
+        for record, event in items:
+            delta = plan.stock_delta(event)
+            warehouse, product = warehouses.get(event.warehouse), products.get(event.sku)
+            if isinstance(delta, str):
+                rejected.append(self._reject(record, delta))
+            elif warehouse is None or product is None:
+                missing = f"warehouse {event.warehouse!r}" if warehouse is None else f"SKU {event.sku!r}"
+                rejected.append(self._reject(record, f"stock.moved {event.event_id}: no {missing} in Odoo"))
+            else:
+                reference = plan.adjustment_reference(event)
+                wanted.append(plan.Adjustment(reference, product, warehouse.stock_location_id, delta))
+                records_of.setdefault(reference, []).append(record)
+        applied = ops.applied_adjustments(self._client, sorted(records_of))
+        planned = plan.plan_adjustments(wanted, applied)
+        on_hand = ops.on_hand_at(self._client, sorted({a.pair for a in planned}))
+        for reference in set(records_of) - {a.reference for a in planned}:
+            self._count(StockMoved.EVENT_TYPE, "unchanged", len(records_of[reference]))
+        for adjustment in planned:
+            before = on_hand[adjustment.pair]
+            try:
+                ops.adjust_on_hand(
+                    self._client,
+                    adjustment.product_id,
+                    adjustment.location_id,
+                    adjustment.delta,
+                    reference=adjustment.reference,
+                    on_hand=before,
+                )
+            except REFUSALS as exc:
+                rejected += [self._reject(r, str(exc)) for r in records_of[adjustment.reference]]
+                continue
+            on_hand[adjustment.pair] = before + adjustment.delta
+            self._count(StockMoved.EVENT_TYPE, "applied")
+            self._count(StockMoved.EVENT_TYPE, "unchanged", len(records_of[adjustment.reference]) - 1)
+        return rejected
+
+    # -- shipment.confirmed --------------------------------------------------------------------
+
+    def _shipments(self, items: list[tuple[SinkRecord, ShipmentConfirmed]]) -> list[Rejected]:
+        if not items:
+            return []
+        rejected: list[Rejected] = []
+        ids = [e.odoo_picking_id for _, e in items if e.odoo_picking_id is not None]
+        origins = [e.order_id for _, e in items if e.odoo_picking_id is None]
+        pickings = [plan.PickingView.of(r) for r in ops.outgoing_pickings(self._client, ids, origins)]
+        products = self._products_for({line.sku for _, e in items for line in e.lines})
+        carriers = self._carriers_by_name()
+        for record, event in items:
+            decision = plan.shipment_decision(event, pickings)
+            if isinstance(decision, str):
+                rejected.append(self._reject(record, decision))
+                continue
+            if isinstance(decision, plan.AlreadyShipped):
+                self._count(record.event_type, "unchanged")
+                continue
+            quantities = plan.shipped_quantities(event, products)
+            if isinstance(quantities, str):
+                rejected.append(self._reject(record, quantities))
+                continue
+            carrier = carriers.get(event.carrier.strip().lower())
+            try:
+                result = ops.validate_picking(
+                    self._client, decision.picking_id, event.tracking_number, carrier, quantities
+                )
+            except REFUSALS as exc:
+                rejected.append(self._reject(record, str(exc)))
+                continue
+            pickings = plan.after_validation(pickings, decision.picking_id, event.tracking_number)
+            if result.backorder_created:  # the rest of the order is a new picking: read it
+                origin = next(p.origin for p in pickings if p.picking_id == decision.picking_id)
+                known = {p.picking_id for p in pickings}
+                fresh = ops.outgoing_pickings(self._client, [], [origin])
+                pickings += [plan.PickingView.of(r) for r in fresh if int(r["id"]) not in known]
+            self._count(record.event_type, "unchanged" if result.already_done else "applied")
+            log.info(
+                "validated stock.picking %s with tracking %s",
+                decision.picking_id,
+                event.tracking_number,
+                extra=_log_fields(record),
+            )
+        return rejected
+
+    # -- atp.changed ---------------------------------------------------------------------------
+
+    def _atp(self, items: list[tuple[SinkRecord, AtpChanged]]) -> list[Rejected]:
+        if not items:
+            return []
+        if not self._atp_model_ready:
+            ops.ensure_atp_model(self._client)
+            self._atp_model_ready = True
+        rows = plan.atp_rows(event for _, event in items)
+        rejected: list[Rejected] = []
+        try:
+            written = ops.write_atp(self._client, rows)
+        except REFUSALS:  # one row is refused: write them one by one to find which
+            written = 0
+            for row in rows:
+                try:
+                    written += ops.write_atp(self._client, [row])
+                except REFUSALS as exc:
+                    rejected += [
+                        self._reject(r, str(exc))
+                        for r, e in items
+                        if (e.sku, e.warehouse) == (row.sku, row.warehouse_code)
+                    ]
+        self._count(AtpChanged.EVENT_TYPE, "applied", written)
+        self._count(AtpChanged.EVENT_TYPE, "unchanged", len(items) - written - len(rejected))
+        return rejected
+
+    # -- look-ups (cached: warehouses, products and carriers rarely change) ---------------------
+
+    def _warehouses_for(self, codes: Iterable[str]) -> Mapping[str, Warehouse]:
+        if set(codes) - set(self._warehouses):
+            rows = self._client.search_read("stock.warehouse", [], ["code", "lot_stock_id"])
+            self._warehouses = {
+                str(r["code"]): Warehouse(int(r["id"]), ops.many2one_id(r["lot_stock_id"]) or 0) for r in rows
+            }
+        return self._warehouses
+
+    def _products_for(self, skus: Iterable[str]) -> Mapping[str, int]:
+        missing = sorted(set(skus) - set(self._products))
+        if missing:
+            rows = self._client.search_read(
+                "product.product", [("default_code", "in", missing)], ["default_code"]
+            )
+            self._products.update({str(r["default_code"]): int(r["id"]) for r in rows})
+        return self._products
+
+    def _carriers_by_name(self) -> Mapping[str, int]:
+        if self._carriers is None:
+            self._carriers = ops.carriers_by_name(self._client)
+        return self._carriers
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def _count(self, event_type: str, outcome: str, n: int = 1) -> None:
+        if n:
+            self.outcomes[f"{event_type} {outcome}"] += n
+
+    def _reject(self, record: SinkRecord, reason: str) -> Rejected:
+        self._count(record.event_type, "rejected")
+        log.warning("rejected %s: %s", record.event_type, reason, extra=_log_fields(record))
+        return Rejected(record, PermanentSinkError(reason))
+
+
+def _log_fields(record: SinkRecord) -> dict[str, Any]:
+    return {
+        "event_id": record.event_id,
+        "correlation_id": record.correlation_id,
+        "topic": record.topic,
+        "partition": record.partition,
+        "offset": record.offset,
+    }
+
+
+@contextmanager
+def _as_sink_errors() -> Iterator[None]:
+    """Odoo's batch-wide failures as the sink contract's errors."""
+    try:
+        yield
+    except OdooUnavailableError as exc:
+        raise TargetUnavailableError(f"Odoo is unreachable: {exc}") from exc
+    except (OdooAuthenticationError, OdooAccessError) as exc:
+        raise TargetUnavailableError(
+            f"Odoo refuses the sink's user: {exc}; fix SUPPLYSTREAM_ODOO__LOGIN/PASSWORD or the user's rights"
+        ) from exc
+    except OdooConcurrentUpdateError as exc:
+        raise TransientSinkError(f"Odoo kept failing on concurrent updates: {exc}") from exc
+    except OdooError as exc:  # neither a refused record nor an outage: retried, then dead-lettered
+        raise TransientSinkError(f"Odoo failed the batch: {exc}") from exc
+
+
+def sink_factory(settings: Settings) -> OdooSink:
+    """The registry's factory for ``supplystream sinks run odoo-sink``."""
+    return OdooSink.from_settings(settings)

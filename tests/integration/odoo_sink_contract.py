@@ -1,0 +1,324 @@
+"""One contract for the Odoo sink adapter, run against every Odoo we support (as odoo_contract.py).
+
+Subclasses provide the fixture ``odoo`` (an `OdooBackend`). The tests call `OdooSink.write` with
+records as the sink runtime hands them over (decoded Avro values); the runtime itself, with Kafka,
+is exercised by test_odoo_sink_standin.py. Events are built here with fresh ids, so tests are
+independent of what earlier tests left in the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from sinks.base import SinkRecord, TargetUnavailableError
+from sinks.odoo import OdooSink
+from sinks.odoo.plan import ADJUSTMENT_PREFIX
+from supplystream.events import (
+    Allocation,
+    AtpChanged,
+    Event,
+    MoveKind,
+    OrderAllocated,
+    ShipmentConfirmed,
+    ShippedLine,
+    Source,
+    StockMoved,
+)
+from supplystream.odoo.client import OdooClient
+from supplystream.odoo.operations import many2one_id, set_on_hand
+from tests.integration.odoo_contract import OdooBackend, Seed, new_order, on_hand, order_name, seed_of
+
+NOW = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
+WMS = Source(system="wms", adapter="webhook-source")
+ODOO = Source(system="odoo", adapter="odoo-source")
+ROUTER = Source(system="supplystream", adapter="order-router")
+#: Warehouse codes of the seeded warehouses WH-EAST and WH-WEST (see odoo_contract.py).
+EAST, WEST = "EAST", "WEST"
+
+
+def stock_moved(
+    sku: str, warehouse: str, quantity: Decimal | int, *, inbound: bool = True, source: Source = WMS
+) -> StockMoved:
+    """A move of ``quantity`` into (or out of) ``warehouse``'s stock, from a WMS by default."""
+    outside = "Partners/Vendors" if inbound else "Partners/Customers"
+    inside = f"{warehouse}/Stock"
+    return StockMoved(
+        event_id=uuid.uuid4(),
+        event_type=StockMoved.EVENT_TYPE,
+        occurred_at=NOW,
+        source=source,
+        correlation_id=f"wms-{uuid.uuid4().hex[:6]}",
+        company="main",
+        sku=sku,
+        warehouse=warehouse,
+        from_location=outside if inbound else inside,
+        from_warehouse=None if inbound else warehouse,
+        to_location=inside if inbound else outside,
+        to_warehouse=warehouse if inbound else None,
+        quantity=Decimal(quantity),
+        uom="Units",
+        move_kind=MoveKind.RECEIPT if inbound else MoveKind.DELIVERY,
+    )
+
+
+def order_allocated(order: str, warehouse: str, sku: str = "SKU-1005", quantity: int = 1) -> OrderAllocated:
+    return OrderAllocated(
+        event_id=uuid.uuid4(),
+        event_type=OrderAllocated.EVENT_TYPE,
+        occurred_at=NOW,
+        source=ROUTER,
+        correlation_id=order,
+        company="main",
+        order_id=order,
+        lines=(Allocation(line_id="1", sku=sku, warehouse=warehouse, quantity=Decimal(quantity)),),
+    )
+
+
+def shipment_confirmed(
+    order: str,
+    tracking: str,
+    lines: Sequence[tuple[str, int]],
+    *,
+    picking_id: int | None = None,
+    warehouse: str = EAST,
+    carrier: str = "dhl",
+) -> ShipmentConfirmed:
+    return ShipmentConfirmed(
+        event_id=uuid.uuid4(),
+        event_type=ShipmentConfirmed.EVENT_TYPE,
+        occurred_at=NOW,
+        source=WMS,
+        correlation_id=order,
+        company="main",
+        shipment_id=f"SHP-{tracking}",
+        odoo_picking_id=picking_id,
+        warehouse=warehouse,
+        order_id=order,
+        lines=tuple(ShippedLine(sku=sku, quantity=Decimal(q)) for sku, q in lines),
+        carrier=carrier,
+        tracking_number=tracking,
+        shipped_at=NOW,
+    )
+
+
+def atp_changed(sku: str, warehouse: str, version: int, atp: int) -> AtpChanged:
+    return AtpChanged(
+        event_id=uuid.uuid4(),
+        event_type=AtpChanged.EVENT_TYPE,
+        occurred_at=NOW,
+        source=Source(system="supplystream", adapter="atp-processor"),
+        correlation_id=f"{sku}|{warehouse}",
+        company="main",
+        sku=sku,
+        warehouse=warehouse,
+        on_hand=Decimal(atp + 2),
+        reserved=Decimal(2),
+        inbound=Decimal(0),
+        safety_stock=Decimal(0),
+        atp=Decimal(atp),
+        version=version,
+        as_of=NOW,
+    )
+
+
+def records(*events: Event) -> list[SinkRecord]:
+    """``events`` as the runtime hands them to an adapter (offsets in order, one partition)."""
+    return [
+        SinkRecord(
+            topic=event.EVENT_TYPE,
+            partition=0,
+            offset=n,
+            key=None,
+            event=event.to_record(),
+            timestamp_ms=int(NOW.timestamp() * 1000),
+        )
+        for n, event in enumerate(events)
+    ]
+
+
+def picking_of(client: OdooClient, order_id: int) -> dict[str, Any]:
+    """The order's one outgoing picking: state and tracking reference."""
+    rows = client.search_read(
+        "stock.picking",
+        [("origin", "=", order_name(client, order_id)), ("picking_type_code", "=", "outgoing")],
+        ["state", "carrier_tracking_ref", "carrier_id"],
+    )
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def adjustments_named(client: OdooClient, events: Sequence[StockMoved]) -> int:
+    """How many adjustments Odoo holds for ``events`` (by the sink's reference)."""
+    names = [f"{ADJUSTMENT_PREFIX}{e.event_id}" for e in events]
+    if client.version >= 15:
+        return len(client.search("stock.move", [("name", "in", names), ("state", "=", "done")]))
+    return len(client.search("stock.inventory", [("name", "in", names), ("state", "=", "done")]))
+
+
+class OdooSinkContract:
+    """What the Odoo sink guarantees, whatever the Odoo version."""
+
+    @pytest.fixture
+    def client(self, odoo: OdooBackend) -> OdooClient:
+        client = odoo.client()
+        client.login()
+        return client
+
+    @pytest.fixture
+    def seed(self, client: OdooClient) -> Seed:
+        return seed_of(client)
+
+    @pytest.fixture
+    def sink(self, odoo: OdooBackend) -> OdooSink:
+        return OdooSink(odoo.client())
+
+    def test_a_wms_move_adjusts_stock_once_and_odoo_echoes_are_ignored(
+        self, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        product, location = seed.products["SKU-1001"], seed.stock_locations["WH-WEST"]
+        before = on_hand(client, product, location)
+        received = stock_moved("SKU-1001", WEST, 7)
+        shipped = stock_moved("SKU-1001", WEST, 2, inbound=False)
+        echo = stock_moved("SKU-1001", WEST, 100, source=ODOO)
+        assert sink.write(records(received, shipped, echo, received)) == []
+        assert on_hand(client, product, location) == before + 5
+        assert sink.write(records(shipped, received)) == []  # a replay changes nothing
+        assert on_hand(client, product, location) == before + 5
+        assert adjustments_named(client, [received, shipped, echo]) == 2
+        assert sink.outcomes["stock.moved echo"] == 1
+        assert sink.outcomes["stock.moved unchanged"] == 3
+
+    def test_allocation_confirms_the_order_from_its_warehouse_once(
+        self, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        order = new_order(client, seed, 1, sku="SKU-1005")
+        name = order_name(client, order)
+        event = order_allocated(name, EAST)
+        assert sink.write(records(event)) == []
+        state = client.read("sale.order", [order], ["state", "warehouse_id"])[0]
+        assert state["state"] == "sale"
+        assert many2one_id(state["warehouse_id"]) == seed.warehouses["WH-EAST"]
+        assert sink.write(records(event, order_allocated(name, EAST))) == []
+        assert len(client.search("stock.picking", [("origin", "=", name)])) == 1  # not confirmed twice
+
+    def test_a_conflicting_allocation_is_rejected_alone(
+        self, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        first, second = new_order(client, seed, 1), new_order(client, seed, 1)
+        first_name, second_name = order_name(client, first), order_name(client, second)
+        assert sink.write(records(order_allocated(first_name, EAST))) == []
+        conflicting = order_allocated(first_name, WEST)
+        missing = order_allocated("S-NO-SUCH-ORDER", EAST)
+        rejected = sink.write(records(conflicting, order_allocated(second_name, WEST), missing))
+        assert [r.record.event_id for r in rejected] == [str(conflicting.event_id), str(missing.event_id)]
+        assert "another warehouse" in str(rejected[0].error)
+        assert "no sale.order named 'S-NO-SUCH-ORDER'" in str(rejected[1].error)
+        assert client.read("sale.order", [second], ["state"])[0]["state"] == "sale"
+
+    def test_a_shipment_validates_the_picking_with_its_tracking_reference_once(
+        self, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        product, location = seed.products["SKU-1002"], seed.stock_locations["WH-EAST"]
+        set_on_hand(client, product, location, Decimal(50))
+        order = new_order(client, seed, 3, sku="SKU-1002")
+        name = order_name(client, order)
+        tracking = f"TRK-{uuid.uuid4().hex[:8]}"
+        carrier = client.search_read("delivery.carrier", [], ["name"], limit=1)[0]
+        shipment = shipment_confirmed(name, tracking, [("SKU-1002", 3)], carrier=str(carrier["name"]).upper())
+        # Allocation and shipment in one batch: the order is confirmed before it ships.
+        assert sink.write(records(shipment, order_allocated(name, EAST, "SKU-1002", 3))) == []
+        picking = picking_of(client, order)
+        assert (picking["state"], picking["carrier_tracking_ref"]) == ("done", tracking)
+        assert many2one_id(picking["carrier_id"]) == carrier["id"], "the carrier is found by its name"
+        assert on_hand(client, product, location) == 47
+        assert sink.write(records(shipment, shipment)) == []  # already done with the same reference
+        assert on_hand(client, product, location) == 47
+        conflicting = shipment_confirmed(name, "TRK-OTHER", [("SKU-1002", 3)], picking_id=int(picking["id"]))
+        rejected = sink.write(records(conflicting))
+        assert len(rejected) == 1
+        assert tracking in str(rejected[0].error)
+        assert "TRK-OTHER" in str(rejected[0].error)
+
+    def test_a_partial_shipment_leaves_a_backorder_that_the_next_shipment_validates(
+        self, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        product, location = seed.products["SKU-1004"], seed.stock_locations["WH-EAST"]
+        set_on_hand(client, product, location, Decimal(20))
+        order = new_order(client, seed, 5, sku="SKU-1004")
+        name = order_name(client, order)
+        assert sink.write(records(order_allocated(name, EAST, "SKU-1004", 5))) == []
+        first = shipment_confirmed(name, f"P1-{uuid.uuid4().hex[:6]}", [("SKU-1004", 2)])
+        second = shipment_confirmed(name, f"P2-{uuid.uuid4().hex[:6]}", [("SKU-1004", 3)])
+        assert sink.write(records(first, second, first)) == []
+        pickings = client.search_read(
+            "stock.picking",
+            [("origin", "=", name), ("picking_type_code", "=", "outgoing")],
+            ["state", "carrier_tracking_ref"],
+        )
+        assert sorted((p["state"], p["carrier_tracking_ref"]) for p in pickings) == sorted(
+            [("done", first.tracking_number), ("done", second.tracking_number)]
+        )
+        assert on_hand(client, product, location) == 15
+
+    def test_atp_keeps_the_latest_version_whatever_the_order(
+        self, client: OdooClient, sink: OdooSink
+    ) -> None:
+        sku = f"SKU-ATP-{uuid.uuid4().hex[:6]}"
+        v3 = atp_changed(sku, EAST, 3, 30)
+        assert sink.write(records(atp_changed(sku, EAST, 1, 10), v3, atp_changed(sku, EAST, 2, 20), v3)) == []
+        assert sink.write(records(atp_changed(sku, EAST, 2, 99), atp_changed(sku, WEST, 1, 5))) == []
+        stored = client.search_read(
+            "x_supplystream_atp",
+            [("x_sku", "=", sku)],
+            ["x_warehouse_code", "x_atp", "x_version", "x_event_id"],
+        )
+        assert sorted((r["x_warehouse_code"], r["x_atp"], r["x_version"]) for r in stored) == [
+            (EAST, 30.0, 3),
+            (WEST, 5.0, 1),
+        ]
+        assert str(v3.event_id) in [r["x_event_id"] for r in stored]
+
+    def test_a_poison_record_is_rejected_and_the_rest_of_the_batch_applied(
+        self, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        product, location = seed.products["SKU-1003"], seed.stock_locations["WH-WEST"]
+        before = on_hand(client, product, location)
+        poison = stock_moved("SKU-NOT-IN-ODOO", WEST, 1)
+        good = stock_moved("SKU-1003", WEST, 4)
+        rejected = sink.write(records(poison, good))
+        assert [r.record.event_id for r in rejected] == [str(poison.event_id)]
+        assert "SKU 'SKU-NOT-IN-ODOO'" in str(rejected[0].error)
+        assert on_hand(client, product, location) == before + 4
+
+    def test_one_call_per_event_mode_reaches_the_same_state(
+        self, odoo: OdooBackend, client: OdooClient
+    ) -> None:
+        sku = f"SKU-ATP-{uuid.uuid4().hex[:6]}"
+        sink = OdooSink(odoo.client(), batched=False)
+        assert sink.write(records(*(atp_changed(sku, EAST, v, v) for v in (2, 5, 1, 4)))) == []
+        stored = client.search_read("x_supplystream_atp", [("x_sku", "=", sku)], ["x_version"])
+        assert [r["x_version"] for r in stored] == [5]
+
+    def test_odoo_down_is_target_unavailable_and_the_sink_resumes(
+        self, odoo: OdooBackend, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        product, location = seed.products["SKU-1001"], seed.stock_locations["WH-EAST"]
+        assert sink.probe() is True
+        before = on_hand(client, product, location)
+        event = stock_moved("SKU-1001", EAST, 3)
+        odoo.kill()
+        try:
+            with pytest.raises(TargetUnavailableError, match="Odoo is unreachable"):
+                sink.write(records(event))
+            assert sink.probe() is False
+        finally:
+            odoo.restart()
+        assert sink.probe() is True
+        assert sink.write(records(event)) == []
+        assert on_hand(client, product, location) == before + 3

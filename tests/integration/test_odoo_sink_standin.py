@@ -1,0 +1,344 @@
+"""The Odoo sink against the Odoo 17 stand-in: the adapter contract, and the sink under the runtime."""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from sinks.metrics import SinkMetrics
+from sinks.odoo import SINK_NAME, OdooSink
+from sinks.routes import SinkRoutes
+from sinks.runtime import SinkRuntime
+from supplystream.events import AtpChanged, Event, StockMoved
+from supplystream.odoo.client import OdooClient
+from supplystream.odoo.operations import many2one_id, set_on_hand
+from supplystream.settings import Settings, SinkSettings
+from tests.integration.odoo_contract import OdooBackend, Seed, on_hand, seed_of
+from tests.integration.odoo_sink_contract import (
+    EAST,
+    ODOO,
+    WEST,
+    OdooSinkContract,
+    adjustments_named,
+    atp_changed,
+    order_allocated,
+    shipment_confirmed,
+    stock_moved,
+)
+from tests.integration.sink_kafka import (
+    EventWriter,
+    RunningSink,
+    create_topics,
+    lag_of,
+    private_routes,
+    read_all,
+    wait_until,
+)
+from tests.integration.test_odoo_contract_standin import StandinProcess
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandinProcess]:
+    standin = StandinProcess(tmp_path_factory.mktemp("odoo-sink-standin"))
+    try:
+        yield standin
+    finally:
+        standin.kill()
+
+
+@pytest.fixture(scope="module")
+def odoo(standin: StandinProcess) -> OdooBackend:
+    return OdooBackend(standin.url, "supplystream", 17, kill=standin.kill, restart=standin.start)
+
+
+class TestOdooSinkOnStandin(OdooSinkContract):
+    """Every Odoo sink contract test, against the stand-in."""
+
+
+# -- the sink under the runtime: Kafka in, the stand-in out ---------------------------------------
+
+INPUTS = ["stock.moved", "order.allocated", "shipment.confirmed", "atp.changed"]
+RUNTIME = SinkSettings(
+    batch_size=500,
+    poll_timeout_s=0.2,
+    backoff_base_s=0.05,
+    backoff_max_s=0.5,
+    probe_base_s=0.5,
+    probe_max_s=2.0,
+)
+
+
+@pytest.fixture
+def routes(contracts_ready: Settings, topic_prefix: str) -> SinkRoutes:
+    routes = private_routes(topic_prefix, SINK_NAME, INPUTS)
+    create_topics(contracts_ready, routes, partitions=3)
+    return routes
+
+
+@pytest.fixture
+def writer(contracts_ready: Settings, topic_prefix: str) -> Iterator[EventWriter]:
+    writer = EventWriter(contracts_ready, topic_prefix)
+    yield writer
+    writer.close()
+
+
+def runtime(settings: Settings, odoo: OdooBackend, routes: SinkRoutes, **config: Any) -> SinkRuntime:
+    return SinkRuntime(
+        OdooSink(odoo.client()),
+        settings,
+        routes=routes,
+        config=RUNTIME.model_copy(update=config),
+        metrics=SinkMetrics.create(CollectorRegistry()),
+    )
+
+
+def new_products(client: OdooClient, prefix: str, count: int) -> dict[str, int]:
+    skus = [f"{prefix}-{n}" for n in range(count)]
+    ids = client.create(
+        "product.product", [{"name": sku, "default_code": sku, "type": "product"} for sku in skus]
+    )
+    return dict(zip(skus, ids, strict=True))
+
+
+@dataclass
+class StockScenario:
+    """WMS moves (with repeats and Odoo echoes) and ATP versions (shuffled, with repeats)."""
+
+    rng: random.Random
+    skus: list[str]
+    atp_skus: list[str]
+    sent_stock: list[StockMoved] = field(default_factory=list)
+    sent_atp: list[AtpChanged] = field(default_factory=list)
+
+    def stock(self, unique: int, repeats: int, echoes: int) -> list[Event]:
+        fresh = [
+            stock_moved(
+                self.rng.choice(self.skus),
+                self.rng.choice([EAST, WEST]),
+                self.rng.randint(1, 9),
+                inbound=self.rng.random() < 0.6,
+            )
+            for _ in range(unique)
+        ]
+        self.sent_stock += fresh
+        echo = [stock_moved(self.rng.choice(self.skus), EAST, 1000, source=ODOO) for _ in range(echoes)]
+        return [*fresh, *self.rng.sample(fresh, repeats), *echo]
+
+    def atp(self, versions: range, repeats: int) -> list[Event]:
+        per_key = {
+            (sku, wh): [atp_changed(sku, wh, v, 10 * v + n) for v in versions]
+            for n, (sku, wh) in enumerate((s, w) for s in self.atp_skus for w in (EAST, WEST))
+        }
+        for events in per_key.values():  # out of order within each key (so within its partition)
+            self.rng.shuffle(events)
+        fresh = [e for events in per_key.values() for e in events]
+        self.sent_atp += fresh
+        return [*fresh, *self.rng.sample(fresh, repeats)]
+
+    def expected_on_hand(self) -> dict[tuple[str, str], Decimal]:
+        expected: dict[tuple[str, str], Decimal] = {}
+        for event in self.sent_stock:
+            key = (event.sku, event.warehouse)
+            delta = event.quantity if event.to_warehouse == event.warehouse else -event.quantity
+            expected[key] = expected.get(key, Decimal(0)) + delta
+        return expected
+
+    def expected_atp(self) -> dict[tuple[str, str], tuple[int, float]]:
+        latest: dict[tuple[str, str], AtpChanged] = {}
+        for event in self.sent_atp:
+            key = (event.sku, event.warehouse)
+            if key not in latest or event.version > latest[key].version:
+                latest[key] = event
+        return {key: (e.version, float(e.atp)) for key, e in latest.items()}
+
+    def check(self, client: OdooClient, products: dict[str, int], seed: Seed) -> None:
+        """Odoo's stock and ATP are exactly what the unique events say: nothing lost, nothing twice."""
+        locations = {EAST: seed.stock_locations["WH-EAST"], WEST: seed.stock_locations["WH-WEST"]}
+        for (sku, warehouse), quantity in self.expected_on_hand().items():
+            assert on_hand(client, products[sku], locations[warehouse]) == quantity, (sku, warehouse)
+        assert adjustments_named(client, self.sent_stock) == len(self.sent_stock)
+        stored = client.search_read(
+            "x_supplystream_atp",
+            [("x_sku", "in", self.atp_skus)],
+            ["x_sku", "x_warehouse_code", "x_version", "x_atp"],
+        )
+        found = {(r["x_sku"], r["x_warehouse_code"]): (r["x_version"], r["x_atp"]) for r in stored}
+        assert len(stored) == len(found), "one ATP record per SKU and warehouse"
+        assert found == self.expected_atp()
+
+
+def interleave(rng: random.Random, *streams: list[Event]) -> list[Event]:
+    """The streams merged at random, each keeping its own order."""
+    pending = [list(reversed(s)) for s in streams if s]
+    merged: list[Event] = []
+    while pending:
+        stream = rng.choice(pending)
+        merged.append(stream.pop())
+        if not stream:
+            pending.remove(stream)
+    return merged
+
+
+def test_ten_thousand_events_with_repeats_and_old_versions_reach_exactly_the_expected_state(
+    contracts_ready: Settings, odoo: OdooBackend, routes: SinkRoutes, writer: EventWriter
+) -> None:
+    rng = random.Random(7)
+    client = odoo.client()
+    seed = seed_of(client)
+    tag = uuid.uuid4().hex[:6]
+    products = new_products(client, f"WMS-{tag}", 10)
+    shipped_product = new_products(client, f"SHIP-{tag}", 1)
+    ship_sku = next(iter(shipped_product))
+    products |= shipped_product
+    for warehouse in ("WH-EAST", "WH-WEST"):
+        set_on_hand(client, products[ship_sku], seed.stock_locations[warehouse], Decimal(100_000))
+    partner = client.create("res.partner", [{"name": f"Sink customer {tag}"}])[0]
+    quantities = [rng.randint(1, 3) for _ in range(600)]
+    order_ids = client.create(
+        "sale.order",
+        [
+            {
+                "partner_id": partner,
+                "order_line": [(0, 0, {"product_id": products[ship_sku], "product_uom_qty": q})],
+            }
+            for q in quantities
+        ],
+    )
+    names = [str(r["name"]) for r in client.read("sale.order", order_ids, ["name"])]
+    warehouses = [rng.choice([EAST, WEST]) for _ in names]
+
+    scenario = StockScenario(rng, list(products)[:10], [f"ATP-{tag}-{n}" for n in range(100)])
+    allocations: list[Event] = [
+        order_allocated(name, wh, ship_sku, q)
+        for name, wh, q in zip(names, warehouses, quantities, strict=True)
+    ]
+    allocations += rng.sample(allocations, 100)
+    first = interleave(rng, allocations, scenario.stock(2500, 250, 250), scenario.atp(range(1, 27), 600))
+    shipments: list[Event] = [
+        shipment_confirmed(name, f"T-{tag}-{n}", [(ship_sku, q)], warehouse=wh)
+        for n, (name, wh, q) in enumerate(zip(names[:400], warehouses, quantities, strict=False))
+    ]
+    shipments += rng.sample(shipments, 100)
+    assert len(first) + len(shipments) == 10_000
+
+    writer.send(first)
+    started = time.monotonic()
+    with runtime(contracts_ready, odoo, routes) as sink:
+        sink.drain(until_idle_s=1.0, timeout_s=600)
+        # Shipments leave after their orders were confirmed (across topics Kafka orders nothing).
+        writer.send(shipments)
+        summary = sink.drain(until_idle_s=1.0, timeout_s=600)
+    elapsed = time.monotonic() - started
+    print(f"\n10,000 events through the Odoo sink in {elapsed:.1f}s ({10_000 / elapsed:.0f} events/s)")
+
+    assert summary.consumed == 10_000
+    assert summary.dead_lettered == 0
+    assert lag_of(contracts_ready, routes) == 0
+    scenario.check(client, products, seed)
+    orders = client.search_read("sale.order", [("name", "in", names)], ["name", "state", "warehouse_id"])
+    warehouse_ids = {EAST: seed.warehouses["WH-EAST"], WEST: seed.warehouses["WH-WEST"]}
+    assert {o["name"]: (o["state"], many2one_id(o["warehouse_id"])) for o in orders} == {
+        name: ("sale", warehouse_ids[wh]) for name, wh in zip(names, warehouses, strict=True)
+    }
+    pickings = client.search_read(
+        "stock.picking",
+        [("origin", "in", names), ("picking_type_code", "=", "outgoing")],
+        ["origin", "state", "carrier_tracking_ref"],
+    )
+    assert len(pickings) == 600, "one delivery per order: no order confirmed twice, no backorder"
+    by_order = {p["origin"]: (p["state"], p["carrier_tracking_ref"] or "") for p in pickings}
+    for n, name in enumerate(names):
+        state, tracking = by_order[name]
+        if n < 400:
+            assert (state, tracking) == ("done", f"T-{tag}-{n}")
+        else:
+            assert (state, tracking) in {("assigned", ""), ("confirmed", "")}
+    for code, warehouse in ((EAST, "WH-EAST"), (WEST, "WH-WEST")):
+        shipped = sum(
+            q for n, (q, wh) in enumerate(zip(quantities, warehouses, strict=True)) if n < 400 and wh == code
+        )
+        assert on_hand(client, products[ship_sku], seed.stock_locations[warehouse]) == 100_000 - shipped
+
+
+def test_the_standin_down_for_30s_mid_stream_loses_nothing_and_the_sink_resumes_by_itself(
+    contracts_ready: Settings, odoo: OdooBackend, routes: SinkRoutes, writer: EventWriter
+) -> None:
+    rng = random.Random(11)
+    client = odoo.client()
+    seed = seed_of(client)
+    tag = uuid.uuid4().hex[:6]
+    products = new_products(client, f"OUT-{tag}", 4)
+    scenario = StockScenario(rng, list(products), [f"ATP-OUT-{tag}-{n}" for n in range(20)])
+    first = interleave(rng, scenario.stock(600, 60, 20), scenario.atp(range(1, 21), 100))
+    second = interleave(rng, scenario.stock(600, 60, 20), scenario.atp(range(21, 41), 100))
+    writer.send(first)
+    sink = runtime(contracts_ready, odoo, routes, batch_size=50)
+    running = RunningSink(sink.run)
+    try:
+        wait_until(lambda: sink.summary.applied >= 300, 60, "the first events to be applied", poll_s=0.05)
+        odoo.kill()  # mid-stream: batches are being written
+        down_at = time.monotonic()
+        writer.send(second)
+        wait_until(lambda: sink.circuit.is_open, 30, "the circuit to open")
+        lag_while_down = lag_of(contracts_ready, routes)
+        time.sleep(max(0.0, 30 - (time.monotonic() - down_at)))
+        assert sink.circuit.is_open
+        assert lag_of(contracts_ready, routes) >= lag_while_down > 0, "nothing is skipped while Odoo is down"
+        odoo.restart()
+        back_at = time.monotonic()
+        wait_until(lambda: lag_of(contracts_ready, routes) == 0, 180, "the lag to drain")
+        print(f"\nlag drained {time.monotonic() - back_at:.1f}s after the stand-in came back")
+    finally:
+        running.stop()
+        sink.close()
+    assert sink.summary.circuit_opened >= 1
+    assert sink.summary.dead_lettered == 0
+    assert not sink.circuit.is_open
+    scenario.check(client, products, seed)
+
+
+def test_a_poison_event_is_dead_lettered_with_headers_and_later_events_are_applied(
+    contracts_ready: Settings, odoo: OdooBackend, routes: SinkRoutes, writer: EventWriter
+) -> None:
+    client = odoo.client()
+    seed = seed_of(client)
+    tag = uuid.uuid4().hex[:6]
+    products = new_products(client, f"POISON-{tag}", 1)
+    sku = next(iter(products))
+    before = [stock_moved(sku, EAST, 5) for _ in range(5)]
+    # Same key (sku|EAST), so the same partition: a move that touches neither side of EAST.
+    poison = replace(stock_moved(sku, EAST, 1), from_warehouse=WEST, to_warehouse=None)
+    after = [stock_moved(sku, EAST, 2) for _ in range(5)]
+    writer.send([*before, poison, *after])
+    with runtime(contracts_ready, odoo, routes) as sink:
+        summary = sink.drain(until_idle_s=1.0)
+    assert summary.dead_lettered == 1
+    assert on_hand(client, products[sku], seed.stock_locations["WH-EAST"]) == 5 * 5 + 5 * 2
+    letters = read_all(contracts_ready, routes.dead_letter_topic, expected=1)
+    assert len(letters) == 1
+    headers = letters[0].headers
+    assert headers["event_id"] == str(poison.event_id)
+    assert headers["supplystream.error.stage"] == "apply"
+    assert headers["supplystream.error.sink"] == SINK_NAME
+    assert headers["supplystream.error.topic"] == f"{routes.topics[0]}"
+    assert headers["supplystream.error.class"] == "sinks.base.PermanentSinkError"
+    assert (
+        "is neither the source ('WEST') nor the destination (None)" in headers["supplystream.error.message"]
+    )
+    assert "PermanentSinkError" in headers["supplystream.error.stacktrace"]
+    assert headers["supplystream.error.attempts"] == "1"
+    assert int(headers["supplystream.error.partition"]) in range(3)
+    assert int(headers["supplystream.error.offset"]) == 5
+    assert headers["supplystream.error.first.failure"] <= headers["supplystream.error.last.failure"]
+    assert letters[0].key == f"{sku}|{EAST}".encode()
+    assert lag_of(contracts_ready, routes) == 0

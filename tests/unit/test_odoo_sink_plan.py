@@ -1,0 +1,228 @@
+"""The Odoo sink's pure decisions: echoes, stock deltas, idempotent adjustments, orders, pickings, ATP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from sinks.odoo import plan
+from supplystream.events import (
+    Allocation,
+    AtpChanged,
+    MoveKind,
+    OrderAllocated,
+    ShipmentConfirmed,
+    ShippedLine,
+    Source,
+    StockMoved,
+)
+
+AT = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
+WMS = Source(system="wms", adapter="webhook-source")
+ODOO = Source(system="odoo", adapter="odoo-source")
+
+
+def moved(quantity: str = "5", source: Source = WMS, **overrides: Any) -> StockMoved:
+    values: dict[str, Any] = {
+        "event_id": uuid.uuid4(),
+        "event_type": StockMoved.EVENT_TYPE,
+        "occurred_at": AT,
+        "source": source,
+        "correlation_id": "c",
+        "company": "main",
+        "sku": "SKU-1001",
+        "warehouse": "EAST",
+        "from_location": "Partners/Vendors",
+        "from_warehouse": None,
+        "to_location": "EAST/Stock",
+        "to_warehouse": "EAST",
+        "quantity": Decimal(quantity),
+        "uom": "Units",
+        "move_kind": MoveKind.RECEIPT,
+    }
+    return StockMoved(**(values | overrides))
+
+
+def allocated(*lines: tuple[str, str]) -> OrderAllocated:
+    return OrderAllocated(
+        event_id=uuid.uuid4(),
+        event_type=OrderAllocated.EVENT_TYPE,
+        occurred_at=AT,
+        source=Source(system="supplystream", adapter="order-router"),
+        correlation_id="S00001",
+        company="main",
+        order_id="S00001",
+        lines=tuple(
+            Allocation(line_id=str(n), sku="SKU-1001", warehouse=w, quantity=Decimal(q))
+            for n, (w, q) in enumerate(lines)
+        ),
+    )
+
+
+def shipped(
+    tracking: str = "TRK-1", picking_id: int | None = None, sku: str = "SKU-1001"
+) -> ShipmentConfirmed:
+    return ShipmentConfirmed(
+        event_id=uuid.uuid4(),
+        event_type=ShipmentConfirmed.EVENT_TYPE,
+        occurred_at=AT,
+        source=Source(system="wms", adapter="webhook-source"),
+        correlation_id="S00001",
+        company="main",
+        shipment_id="SHP-1",
+        odoo_picking_id=picking_id,
+        warehouse="EAST",
+        order_id="S00001",
+        lines=(ShippedLine(sku=sku, quantity=Decimal(2)), ShippedLine(sku=sku, quantity=Decimal(1))),
+        carrier="dhl",
+        tracking_number=tracking,
+        shipped_at=AT,
+    )
+
+
+def atp(version: int, value: str, sku: str = "SKU-1001", warehouse: str = "EAST") -> AtpChanged:
+    return AtpChanged(
+        event_id=uuid.uuid4(),
+        event_type=AtpChanged.EVENT_TYPE,
+        occurred_at=AT,
+        source=Source(system="supplystream", adapter="atp-processor"),
+        correlation_id="c",
+        company="main",
+        sku=sku,
+        warehouse=warehouse,
+        on_hand=Decimal(value),
+        reserved=Decimal(0),
+        inbound=Decimal(0),
+        safety_stock=Decimal(0),
+        atp=Decimal(value),
+        version=version,
+        as_of=AT,
+    )
+
+
+def picking(picking_id: int, state: str, tracking: str = "", origin: str = "S00001") -> plan.PickingView:
+    return plan.PickingView(picking_id, state, origin, tracking)
+
+
+class TestEchoes:
+    def test_events_from_odoo_are_echoes_others_are_not(self) -> None:
+        assert plan.is_echo(ODOO)
+        assert plan.is_echo(Source(system=" Odoo ", adapter="x"))
+        assert not plan.is_echo(WMS)
+        assert not plan.is_echo(Source(system="simulator", adapter="simulator"))
+
+
+class TestStock:
+    def test_into_the_warehouse_adds_out_of_it_subtracts_within_it_is_zero(self) -> None:
+        assert plan.stock_delta(moved("5")) == Decimal(5)
+        out = moved("3", from_warehouse="EAST", to_warehouse=None, to_location="Partners/Customers")
+        assert plan.stock_delta(out) == Decimal(-3)
+        assert plan.stock_delta(moved("3", from_warehouse="EAST", to_warehouse="EAST")) == 0
+
+    def test_a_move_not_touching_its_warehouse_is_refused(self) -> None:
+        reason = plan.stock_delta(moved("3", from_warehouse="WEST", to_warehouse=None))
+        assert isinstance(reason, str)
+        assert "neither the source" in reason
+
+    def test_the_reference_is_the_event_id(self) -> None:
+        event = moved()
+        assert plan.adjustment_reference(event) == f"SupplyStream stock.moved {event.event_id}"
+
+    def test_applied_repeated_and_zero_adjustments_are_left_out(self) -> None:
+        a = plan.Adjustment("ref-a", 1, 10, Decimal(5))
+        b = plan.Adjustment("ref-b", 1, 10, Decimal(-2))
+        zero = plan.Adjustment("ref-z", 1, 10, Decimal(0))
+        c = plan.Adjustment("ref-c", 2, 10, Decimal(1))
+        planned = plan.plan_adjustments([a, b, a, zero, c, b], applied={"ref-c"})
+        assert planned == [a, b]
+        assert a.pair == (1, 10)
+
+
+class TestOrders:
+    def test_the_warehouse_allocated_the_most_wins_ties_by_code(self) -> None:
+        assert plan.order_warehouse(allocated(("EAST", "1"), ("WEST", "3"))) == "WEST"
+        assert plan.order_warehouse(allocated(("WEST", "2"), ("EAST", "2"))) == "EAST"
+        assert plan.order_warehouse(allocated(("WEST", "1"), ("EAST", "2"), ("WEST", "2"))) == "WEST"
+        assert plan.order_warehouse(allocated()) is None
+
+    @pytest.mark.parametrize(
+        ("state", "warehouse", "expected"),
+        [
+            ("draft", None, plan.CONFIRM),
+            ("sent", 2, plan.CONFIRM),
+            ("sale", 1, plan.ALREADY_DONE),
+            ("done", 1, plan.ALREADY_DONE),
+            ("sale", 2, "already confirmed from another warehouse"),
+            ("cancel", 1, "is cancel: it cannot be confirmed"),
+        ],
+    )
+    def test_decisions(self, state: str, warehouse: int | None, expected: str) -> None:
+        view = plan.OrderView(7, "S00001", state, warehouse)
+        assert expected in plan.order_decision(view, "S00001", 1)
+
+    def test_a_missing_order_is_refused(self) -> None:
+        assert "no sale.order named 'S00009'" in plan.order_decision(None, "S00009", 1)
+
+    def test_view_of_an_odoo_record(self) -> None:
+        view = plan.OrderView.of({"id": 3, "name": "S3", "state": "draft", "warehouse_id": [2, "WH-EAST"]})
+        assert view == plan.OrderView(3, "S3", "draft", 2)
+        assert (
+            plan.OrderView.of({"id": 3, "name": "S3", "state": "draft", "warehouse_id": False}).warehouse_id
+            is None
+        )
+
+
+class TestShipments:
+    def test_by_picking_id(self) -> None:
+        event = shipped("T1", picking_id=5)
+        assert plan.shipment_decision(event, [picking(5, "assigned")]) == plan.Validate(5)
+        assert plan.shipment_decision(event, [picking(5, "done", "T1")]) == plan.AlreadyShipped(5)
+        conflict = plan.shipment_decision(event, [picking(5, "done", "OTHER")])
+        assert isinstance(conflict, str)
+        assert "conflicts" in conflict
+        assert "OTHER" in conflict
+        assert "no outgoing stock.picking 5" in str(plan.shipment_decision(event, [picking(6, "assigned")]))
+        assert isinstance(plan.shipment_decision(event, [picking(5, "cancel")]), str)
+
+    def test_by_order_the_oldest_open_picking_is_validated(self) -> None:
+        event = shipped("T2")
+        pickings = [picking(9, "confirmed"), picking(4, "done", "T1"), picking(7, "assigned")]
+        assert plan.shipment_decision(event, pickings) == plan.Validate(7)
+        assert plan.shipment_decision(event, [*pickings, picking(8, "done", "T2")]) == plan.AlreadyShipped(8)
+        other_order = [picking(3, "assigned", origin="S00002")]
+        assert "no outgoing stock.picking for order 'S00001'" in str(
+            plan.shipment_decision(event, other_order)
+        )
+
+    def test_a_picking_half_done_by_an_earlier_attempt_is_finished(self) -> None:
+        event = shipped("T2")
+        assert plan.shipment_decision(event, [picking(3, "assigned"), picking(5, "assigned", "T2")]) == (
+            plan.Validate(5)
+        )
+
+    def test_every_picking_done_with_another_reference_is_a_conflict(self) -> None:
+        reason = plan.shipment_decision(shipped("T3"), [picking(4, "done", "T1"), picking(6, "cancel")])
+        assert isinstance(reason, str)
+        assert "'T3'" in reason
+        assert "4 done T1" in reason
+
+    def test_after_validation_the_picking_is_done_with_the_reference(self) -> None:
+        after = plan.after_validation([picking(1, "assigned"), picking(2, "assigned")], 2, "T9")
+        assert after == [picking(1, "assigned"), picking(2, "done", "T9")]
+        assert plan.shipment_decision(shipped("T9"), after) == plan.AlreadyShipped(2)
+
+    def test_quantities_are_summed_per_product_and_unknown_skus_refused(self) -> None:
+        assert plan.shipped_quantities(shipped(), {"SKU-1001": 11}) == {11: Decimal(3)}
+        assert "SKU 'SKU-9'" in str(plan.shipped_quantities(shipped(sku="SKU-9"), {"SKU-1001": 11}))
+
+
+class TestAtp:
+    def test_the_latest_version_per_key_wins_whatever_the_order(self) -> None:
+        events = [atp(2, "20"), atp(5, "50"), atp(3, "30"), atp(1, "7", warehouse="WEST"), atp(5, "50")]
+        rows = {(r.sku, r.warehouse_code): (r.version, r.atp) for r in plan.atp_rows(events)}
+        assert rows == {("SKU-1001", "EAST"): (5, Decimal(50)), ("SKU-1001", "WEST"): (1, Decimal(7))}
+        assert plan.atp_rows([]) == []
