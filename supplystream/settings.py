@@ -103,6 +103,8 @@ class SinkSettings(_Section):
     probe_max_s: float = Field(default=30.0, gt=0)
     #: Serve Prometheus metrics on this port (``/metrics``); unset: no HTTP server.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    #: The channel sink's channels file (sinks/channels/config.py); unset: deploy/channels.example.yaml.
+    channels_file: Path | None = None
 
 
 class StackSettings(_Section):

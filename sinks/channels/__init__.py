@@ -1,0 +1,1 @@
+"""The channel sink: available-to-sell and tracking numbers to sales channels (see `sinks.channels.sink`)."""
