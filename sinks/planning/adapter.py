@@ -23,7 +23,7 @@ from psycopg import errors as pg_errors
 from sinks.base import PermanentSinkError, Rejected, SinkRecord, TargetUnavailableError, TransientSinkError
 from sinks.planning.migrate import migrate
 from sinks.planning.rows import Row, UnmappableEvent, rows_of
-from sinks.planning.tables import TABLES, Table, copy_sql, merge_sql, staging_sql
+from sinks.planning.tables import COLUMN_TYPES_SQL, TABLES, Table, copy_sql, merge_sql, staging_sql
 from supplystream.settings import Settings
 
 log = logging.getLogger("supplystream.sinks.planning")
@@ -53,6 +53,8 @@ class PlanningSink:
         self._connect_timeout_s = connect_timeout_s
         self._conn: psycopg.Connection[Any] | None = None
         self._migrated = False
+        #: Per table: the type oid of each column, in row order (for binary COPY).
+        self._types: dict[str, list[int]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PlanningSink:
@@ -94,8 +96,15 @@ class PlanningSink:
     # -- the database ---------------------------------------------------------------------------
 
     def migrate(self) -> list[str]:
-        """Apply missing migrations now; their file names."""
-        return [m.path.name for m in self._migrate(self._connection())]
+        """Apply missing migrations now (on a connection of its own); their file names."""
+        try:
+            with psycopg.connect(self._dsn, connect_timeout=self._connect_timeout_s) as conn:
+                return [m.path.name for m in self._migrate(conn)]
+        except psycopg.OperationalError as exc:
+            raise TargetUnavailableError(
+                f"PostgreSQL does not answer ({_first_line(exc)}): check SUPPLYSTREAM_POSTGRES__DSN, "
+                "or start the local stack with `supplystream stack up`"
+            ) from exc
 
     def _migrate(self, conn: psycopg.Connection[Any]) -> list[Any]:
         applied = migrate(conn, self.schema)
@@ -115,6 +124,11 @@ class PlanningSink:
             with conn.transaction():
                 for table in TABLES:
                     conn.execute(staging_sql(table, self.schema))
+                    oids = {
+                        str(name): int(oid)
+                        for name, oid in conn.execute(COLUMN_TYPES_SQL, (f"pg_temp.{table.staging}",))
+                    }
+                    self._types[table.name] = [oids[column] for column in table.columns]
         except psycopg.OperationalError as exc:
             raise TargetUnavailableError(f"PostgreSQL does not answer ({_first_line(exc)})") from exc
         self._conn = conn
@@ -126,6 +140,7 @@ class PlanningSink:
             with conn.transaction(), conn.cursor() as cursor:
                 for table, rows in staged.items():
                     with cursor.copy(copy_sql(table)) as copy:
+                        copy.set_types(self._types[table.name])
                         for row in rows:
                             copy.write_row(row)
                     cursor.execute(merge_sql(table, self.schema))

@@ -120,8 +120,17 @@ def staging_sql(table: Table, schema: str) -> str:
 
 
 def copy_sql(table: Table) -> str:
-    """COPY rows (in ``table.columns`` order) into the staging table."""
-    return f"COPY {_quote(table.staging)} ({', '.join(map(_quote, table.columns))}) FROM STDIN"
+    """COPY rows (in ``table.columns`` order, binary) into the staging table."""
+    return (
+        f"COPY {_quote(table.staging)} ({', '.join(map(_quote, table.columns))}) FROM STDIN (FORMAT BINARY)"
+    )
+
+
+#: The column names and type oids of a staging table (binary COPY needs the types); parameter: its name.
+COLUMN_TYPES_SQL = (
+    "SELECT attname, atttypid::int FROM pg_attribute "
+    "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
+)
 
 
 def merge_sql(table: Table, schema: str) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated
 import click
 import typer
 
-from supplystream.cli import catalog, demo, schemas, simulate, source, stack, topics, webhooks
+from supplystream.cli import catalog, demo, schemas, simulate, sinks, source, stack, topics, webhooks
 from supplystream.cli.output import console, error_console
 from supplystream.errors import SupplyStreamError
 from supplystream.settings import load_settings
@@ -28,6 +28,7 @@ app.add_typer(topics.app, name="topics")
 app.add_typer(schemas.app, name="schemas")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(source.app, name="source")
+app.add_typer(sinks.app, name="sinks")
 app.command("catalog")(catalog.catalog)
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)
