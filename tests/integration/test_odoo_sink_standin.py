@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -15,9 +16,10 @@ from prometheus_client import CollectorRegistry
 
 from sinks.metrics import SinkMetrics
 from sinks.odoo import SINK_NAME, OdooSink
+from sinks.odoo.plan import ADJUSTMENT_PREFIX
 from sinks.routes import SinkRoutes
 from sinks.runtime import SinkRuntime
-from supplystream.events import AtpChanged, Event, StockMoved
+from supplystream.events import AtpChanged, Event, OrderAllocated, ShipmentConfirmed, StockMoved
 from supplystream.odoo.client import OdooClient
 from supplystream.odoo.operations import many2one_id, set_on_hand
 from supplystream.settings import Settings, SinkSettings
@@ -33,6 +35,7 @@ from tests.integration.odoo_sink_contract import (
     shipment_confirmed,
     stock_moved,
 )
+from tests.integration.sink_contract import SinkContract
 from tests.integration.sink_kafka import (
     EventWriter,
     RunningSink,
@@ -342,3 +345,181 @@ def test_a_poison_event_is_dead_lettered_with_headers_and_later_events_are_appli
     assert headers["supplystream.error.first.failure"] <= headers["supplystream.error.last.failure"]
     assert letters[0].key == f"{sku}|{EAST}".encode()
     assert lag_of(contracts_ready, routes) == 0
+
+
+# -- the shared sink contract (tests/integration/sink_contract.py) ---------------------------------
+
+
+@dataclass(frozen=True)
+class OdooTarget:
+    """A test's own slice of the stand-in: fresh products and orders, named after ``tag``."""
+
+    odoo: OdooBackend
+    client: OdooClient
+    seed: Seed
+    tag: str
+    products: dict[str, int]
+    #: Draft orders the stream allocates, and confirmed orders (with a delivery) it ships.
+    draft_orders: list[str]
+    confirmed_orders: list[str]
+
+
+class TestOdooSinkContract(SinkContract):
+    """The issue's acceptance for the Odoo sink: 10,000 events, a poison event, a 30 s outage."""
+
+    sink_name = SINK_NAME
+    catalog_topics = INPUTS
+
+    @pytest.fixture
+    def target(self, odoo: OdooBackend) -> OdooTarget:
+        client = odoo.client()
+        seed = seed_of(client)
+        tag = uuid.uuid4().hex[:6]
+        products = new_products(client, f"C-{tag}", 11)
+        shipped = products[f"C-{tag}-10"]
+        for location in seed.stock_locations.values():
+            set_on_hand(client, shipped, location, Decimal(100_000))
+        partner = client.create("res.partner", [{"name": f"Contract customer {tag}"}])[0]
+        order = {"partner_id": partner, "order_line": [(0, 0, {"product_id": shipped, "product_uom_qty": 1})]}
+        ids = client.create("sale.order", [order] * 500)
+        client.call("sale.order", "action_confirm", ids[300:])
+        names = [str(r["name"]) for r in client.read("sale.order", ids, ["name"])]
+        self.odoo_target = OdooTarget(odoo, client, seed, tag, products, names[:300], names[300:])
+        return self.odoo_target
+
+    @pytest.fixture
+    def outage_target(self, target: OdooTarget) -> OdooTarget:
+        return target
+
+    def make_adapter(self, target: OdooTarget) -> OdooSink:
+        return OdooSink(target.odoo.client())
+
+    def stream(self, size: int) -> list[Event]:
+        target, rng = self.odoo_target, random.Random(size)
+        stock_skus, ship_sku = [f"C-{target.tag}-{n}" for n in range(10)], f"C-{target.tag}-10"
+        allocations: list[Event] = [
+            order_allocated(name, rng.choice([EAST, WEST]), ship_sku) for name in target.draft_orders
+        ]
+        shipments: list[Event] = [
+            shipment_confirmed(name, f"CT-{target.tag}-{n}", [(ship_sku, 1)], warehouse=WEST)
+            for n, name in enumerate(target.confirmed_orders)
+        ]
+        scenario = StockScenario(rng, stock_skus, [f"ATPC-{target.tag}-{n}" for n in range(100)])
+        stock = scenario.stock(2500, 250, 150)
+        fixed = len(allocations) + 50 + len(shipments) + 50 + len(stock)
+        versions, extra = divmod(size - fixed, 200)
+        atp = scenario.atp(range(1, versions + 1), extra)
+        return interleave(
+            rng,
+            [*allocations, *rng.sample(allocations, 50)],
+            [*shipments, *rng.sample(shipments, 50)],
+            stock,
+            atp,
+        )
+
+    def expected_state(self, events: Sequence[Event]) -> dict[str, Any]:
+        on_hand: dict[tuple[str, str], Decimal] = {}
+        atp: dict[tuple[str, str], tuple[int, float]] = {}
+        orders: dict[str, str] = {}
+        shipped: dict[str, str] = {}
+        applied: set[uuid.UUID] = set()
+        for event in events:
+            if (
+                isinstance(event, StockMoved)
+                and event.source.system != "odoo"
+                and event.event_id not in applied
+            ):
+                applied.add(event.event_id)
+                inbound = event.to_warehouse == event.warehouse
+                key = (event.sku, event.warehouse)
+                on_hand[key] = on_hand.get(key, Decimal(0)) + (event.quantity if inbound else -event.quantity)
+            elif isinstance(event, AtpChanged):
+                key = (event.sku, event.warehouse)
+                if key not in atp or event.version > atp[key][0]:
+                    atp[key] = (event.version, float(event.atp))
+            elif isinstance(event, OrderAllocated):
+                orders.setdefault(event.order_id, event.lines[0].warehouse)
+            elif isinstance(event, ShipmentConfirmed):
+                shipped.setdefault(event.order_id, event.tracking_number)
+        return {
+            "on_hand": {k: v for k, v in on_hand.items() if v},
+            "atp": atp,
+            "orders": orders,
+            "shipped": shipped,
+        }
+
+    def actual_state(self, target: OdooTarget) -> dict[str, Any]:
+        client = target.client
+        locations = target.seed.stock_locations
+        codes = {locations["WH-EAST"]: EAST, locations["WH-WEST"]: WEST}
+        skus = {product: sku for sku, product in target.products.items() if not sku.endswith("-10")}
+        quants = client.search_read(
+            "stock.quant",
+            [("product_id", "in", list(skus)), ("location_id", "in", list(codes))],
+            ["product_id", "location_id", "quantity"],
+        )
+        on_hand: dict[tuple[str, str], Decimal] = {}
+        for quant in quants:
+            key = (skus[many2one_id(quant["product_id"]) or 0], codes[many2one_id(quant["location_id"]) or 0])
+            on_hand[key] = on_hand.get(key, Decimal(0)) + Decimal(str(quant["quantity"]))
+        stored = client.search_read(
+            "x_supplystream_atp",
+            [("x_sku", "=like", f"ATPC-{target.tag}-%")],
+            ["x_sku", "x_warehouse_code", "x_version", "x_atp"],
+        )
+        warehouses = {target.seed.warehouses["WH-EAST"]: EAST, target.seed.warehouses["WH-WEST"]: WEST}
+        orders = client.search_read(
+            "sale.order",
+            [("name", "in", target.draft_orders), ("state", "=", "sale")],
+            ["name", "warehouse_id"],
+        )
+        pickings = client.search_read(
+            "stock.picking",
+            [("origin", "in", target.confirmed_orders), ("state", "=", "done")],
+            ["origin", "carrier_tracking_ref"],
+        )
+        return {
+            "on_hand": {k: v for k, v in on_hand.items() if v},
+            "atp": {(r["x_sku"], r["x_warehouse_code"]): (r["x_version"], r["x_atp"]) for r in stored},
+            "orders": {str(o["name"]): warehouses[many2one_id(o["warehouse_id"]) or 0] for o in orders},
+            "shipped": {str(p["origin"]): str(p["carrier_tracking_ref"]) for p in pickings},
+        }
+
+    def duplicate_effects(self, target: OdooTarget) -> list[str]:
+        client = target.client
+        moves = client.search_read(
+            "stock.move",
+            [
+                ("product_id", "in", list(target.products.values())),
+                ("name", "=like", f"{ADJUSTMENT_PREFIX}%"),
+            ],
+            ["name"],
+        )
+        atp = client.search_read(
+            "x_supplystream_atp", [("x_sku", "=like", f"ATPC-{target.tag}-%")], ["x_sku", "x_warehouse_code"]
+        )
+        pickings = client.search_read(
+            "stock.picking",
+            [
+                ("origin", "in", target.draft_orders + target.confirmed_orders),
+                ("picking_type_code", "=", "outgoing"),
+            ],
+            ["origin"],
+        )
+        counted = Counter(
+            [f"adjustment {m['name']}" for m in moves]
+            + [f"ATP record {r['x_sku']}|{r['x_warehouse_code']}" for r in atp]
+            + [f"delivery of {p['origin']}" for p in pickings]
+        )
+        return sorted(effect for effect, n in counted.items() if n > 1)
+
+    def poison(self) -> tuple[Event, list[Event]]:
+        sku = f"C-{self.odoo_target.tag}-0"
+        poison = replace(stock_moved(sku, EAST, 1), from_warehouse=WEST, to_warehouse=None)
+        return poison, [stock_moved(sku, EAST, n) for n in range(1, 6)]
+
+    def stop_target(self, target: OdooTarget) -> None:
+        target.odoo.kill()
+
+    def start_target(self, target: OdooTarget) -> None:
+        target.odoo.restart()
