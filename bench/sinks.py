@@ -7,8 +7,10 @@ Run: `supplystream stack up`, then `.venv/bin/python -m bench.sinks [--only plan
   dropped afterwards. Events: every type the sink reads, 10 % duplicates, versions out of order, as
   the serde decodes them. Figure: events/s, median of the rounds. Target: >= 50,000 events/s.
 
-A section is a function ``(args) -> list of lines``; add one to ``SECTIONS`` (e.g. the Odoo sink's
-calls/s and events/s, batched versus one call per event against the stand-in).
+- odoo: the Odoo sink's Odoo calls/s and events/s, batched versus one event at a time, against a
+  private Odoo 17 stand-in, the same stream per mode (see `bench.odoo_sink`, own defaults).
+
+A section is a function ``(args) -> list of lines``; add one to ``SECTIONS``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Callable, Sequence
 import psycopg
 from psycopg import sql
 
+from bench import odoo_sink
 from sinks.base import SinkRecord
 from sinks.planning import PlanningSink
 from sinks.planning.tables import TABLES
@@ -89,6 +92,7 @@ def planning(args: argparse.Namespace) -> list[str]:
 #: (name, section) in the order they run.
 SECTIONS: list[tuple[str, Section]] = [
     ("planning", planning),
+    ("odoo", odoo_sink.section),
 ]
 
 
