@@ -5,25 +5,28 @@ Per SKU and warehouse the platform keeps a `StockPosition`:
 - ``on_hand``: physical stock, moved by ``stock.moved`` (receipts and returns in, deliveries and
   scrap out, adjustments either way, transfers between warehouses out of one and into the other).
   Odoo's ``qty_available`` for the warehouse.
-- ``reserved``: allocated to orders (``order.allocated``) and not yet shipped
-  (``shipment.confirmed``) or released (``order.cancelled``). ``on_hand - reserved`` is Odoo's
-  ``free_qty``.
-- ``inbound``: expected receipts, counted only when the warehouse's policy says so and only
-  within its horizon. ``on_hand + inbound - reserved`` relates to Odoo's ``virtual_available``
-  (which also counts every confirmed outgoing move, not only the platform's allocations).
+- ``reserved``: what orders hold here, kept per order: ``allocations`` (``order.allocated`` sets the
+  quantity; ``shipment.confirmed`` and ``order.cancelled`` add to what is released; open is the
+  difference, never below zero — so the result is the same whichever arrives first) and ``holds``
+  (a reservation the router was granted for an order it is still routing; it becomes the
+  allocation when the order is allocated, or is dropped). ``on_hand - reserved`` is Odoo's ``free_qty``.
+- ``inbound``: expected receipts (``purchase.received`` announcements not yet received), counted only
+  when the warehouse's policy says so and only within its horizon. ``on_hand + inbound - reserved``
+  relates to Odoo's ``virtual_available`` (which also counts every confirmed outgoing move, not only
+  the platform's allocations).
 - ``safety_stock``: held back from promising, per SKU and warehouse with a default.
 
-``atp = on_hand - reserved - safety_stock (+ inbound within the horizon when enabled)``, never
-below zero when promised (a negative value is reported as is, so oversell is visible, but
-`promisable` clamps it). Network ATP of a SKU is the sum over warehouses; a channel's
-available-to-sell is the network ATP minus the channel's buffer (a fixed quantity and a share).
+``atp = on_hand - reserved - safety_stock (+ inbound within the horizon when enabled)``. A negative
+value is reported as is, so an oversell made outside the platform is visible; `promisable` clamps it.
+Network ATP of a SKU is the sum over warehouses; a channel's available-to-sell is the network ATP
+minus the channel's buffer (a fixed quantity and a share).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_FLOOR, Decimal
 
 ZERO = Decimal(0)
@@ -32,10 +35,34 @@ QUANTUM = Decimal("0.001")
 
 @dataclass(frozen=True)
 class InboundReceipt:
-    """An expected receipt: a quantity due at a time."""
+    """An expected receipt: the quantity still to arrive, and when it is due."""
 
     quantity: Decimal
     due: dt.datetime
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A reservation granted to the router for an order it is still routing."""
+
+    order_id: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class OrderReservation:
+    """What one order reserves at one position: allocated (a set), minus what shipped or was cancelled.
+
+    Both sides are kept, so the result does not depend on which event arrives first (a shipment read
+    before its allocation still cancels it out) and a re-sent allocation changes nothing.
+    """
+
+    allocated: Decimal = ZERO
+    released: Decimal = ZERO
+
+    @property
+    def open(self) -> Decimal:
+        return max(ZERO, self.allocated - self.released)
 
 
 @dataclass(frozen=True)
@@ -52,36 +79,57 @@ class StockPosition:
     """What is known about one SKU at one warehouse. Every change returns a new position."""
 
     on_hand: Decimal = ZERO
-    reserved: Decimal = ZERO
-    inbound: tuple[InboundReceipt, ...] = ()
-    version: int = 0
+    #: order id -> what it was allocated here and what of it shipped or was cancelled.
+    allocations: Mapping[str, OrderReservation] = field(default_factory=dict)
+    #: reservation request id -> the hold granted for it.
+    holds: Mapping[str, Hold] = field(default_factory=dict)
+    #: Reservation requests whose hold was given back: asking again gets nothing.
+    closed: frozenset[str] = frozenset()
+    #: receipt id -> what is still expected from it.
+    inbound: Mapping[str, InboundReceipt] = field(default_factory=dict)
+
+    @property
+    def reserved(self) -> Decimal:
+        """Allocated plus held."""
+        held = sum((hold.quantity for hold in self.holds.values()), ZERO)
+        return sum((r.open for r in self.allocations.values()), ZERO) + held
 
     def moved(self, delta: Decimal) -> StockPosition:
         """Stock came in (positive) or went out (negative)."""
-        return replace(self, on_hand=self.on_hand + delta, version=self.version + 1)
+        return replace(self, on_hand=self.on_hand + delta)
 
-    def allocated(self, quantity: Decimal) -> StockPosition:
-        """An order reserved ``quantity`` here."""
-        return replace(self, reserved=self.reserved + quantity, version=self.version + 1)
+    def allocated(self, order_id: str, quantity: Decimal) -> StockPosition:
+        """``order_id`` is allocated ``quantity`` here: it replaces the order's holds (a set, not an add)."""
+        current = self.allocations.get(order_id, OrderReservation())
+        allocations = {**self.allocations, order_id: replace(current, allocated=quantity)}
+        holds = {rid: hold for rid, hold in self.holds.items() if hold.order_id != order_id}
+        return replace(self, allocations=allocations, holds=holds)
 
-    def released(self, quantity: Decimal) -> StockPosition:
-        """A reservation ended: shipped or cancelled (never below zero)."""
-        return replace(self, reserved=max(ZERO, self.reserved - quantity), version=self.version + 1)
+    def released(self, order_id: str, quantity: Decimal) -> StockPosition:
+        """``quantity`` of the order shipped or was cancelled here; its holds are dropped too."""
+        current = self.allocations.get(order_id, OrderReservation())
+        allocations = {**self.allocations, order_id: replace(current, released=current.released + quantity)}
+        holds = {rid: hold for rid, hold in self.holds.items() if hold.order_id != order_id}
+        return replace(self, allocations=allocations, holds=holds)
 
-    def expecting(self, receipt: InboundReceipt) -> StockPosition:
-        """A receipt is announced."""
-        return replace(self, inbound=(*self.inbound, receipt), version=self.version + 1)
+    def held(self, request_id: str, hold: Hold) -> StockPosition:
+        """A reservation request was granted (``hold.quantity`` > 0)."""
+        return replace(self, holds={**self.holds, request_id: hold})
 
-    def received(self, quantity: Decimal) -> StockPosition:
-        """Announced stock arrived: the earliest expected receipts are consumed first (FIFO)."""
-        remaining = quantity
-        left: list[InboundReceipt] = []
-        for receipt in sorted(self.inbound, key=lambda r: r.due):
-            used = min(remaining, receipt.quantity)
-            remaining -= used
-            if receipt.quantity - used > 0:
-                left.append(replace(receipt, quantity=receipt.quantity - used))
-        return replace(self, inbound=tuple(left), version=self.version + 1)
+    def hold_dropped(self, request_id: str) -> StockPosition:
+        """The router gave a granted hold back (it routed the order elsewhere or refused it)."""
+        return replace(
+            self,
+            holds={rid: h for rid, h in self.holds.items() if rid != request_id},
+            closed=self.closed | {request_id},
+        )
+
+    def expecting(self, receipt_id: str, outstanding: Decimal, due: dt.datetime) -> StockPosition:
+        """``receipt_id`` still brings ``outstanding`` (zero or less: nothing more is expected)."""
+        inbound = {rid: r for rid, r in self.inbound.items() if rid != receipt_id}
+        if outstanding > 0:
+            inbound[receipt_id] = InboundReceipt(outstanding, due)
+        return replace(self, inbound=inbound)
 
 
 def inbound_within(position: StockPosition, policy: AtpPolicy, now: dt.datetime) -> Decimal:
@@ -89,7 +137,7 @@ def inbound_within(position: StockPosition, policy: AtpPolicy, now: dt.datetime)
     if not policy.count_inbound:
         return ZERO
     horizon = now + policy.inbound_horizon
-    return sum((r.quantity for r in position.inbound if r.due <= horizon), ZERO)
+    return sum((r.quantity for r in position.inbound.values() if r.due <= horizon), ZERO)
 
 
 def available_to_promise(position: StockPosition, policy: AtpPolicy, now: dt.datetime) -> Decimal:
@@ -100,6 +148,16 @@ def available_to_promise(position: StockPosition, policy: AtpPolicy, now: dt.dat
 def promisable(atp: Decimal) -> Decimal:
     """What can actually be promised: ATP, never below zero."""
     return max(ZERO, atp)
+
+
+def grant(
+    position: StockPosition, policy: AtpPolicy, now: dt.datetime, requested: Decimal, allow_partial: bool
+) -> Decimal:
+    """How much of a reservation request the warehouse grants: all, what is promisable, or nothing."""
+    available = promisable(available_to_promise(position, policy, now))
+    if requested <= available:
+        return requested
+    return available if allow_partial else ZERO
 
 
 def network_atp(per_warehouse: Iterable[Decimal]) -> Decimal:

@@ -104,23 +104,33 @@ class Route:
     latency: Any
 
 
-class Publisher:
-    """Publish events to their topics; see the module docstring."""
+@dataclass(frozen=True)
+class Encoded:
+    """An event ready for Kafka."""
+
+    route: Route
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+    @property
+    def topic(self) -> str:
+        return self.route.topic.name
+
+
+class EventEncoder:
+    """Events to wire records: the topic topics.yaml names, the key, the Avro value and the headers."""
 
     def __init__(
         self,
-        producer: Producer,
         catalog: TopicCatalog,
         schemas: dict[str, EventSchema],
         registry: SchemaRegistry,
         *,
         metrics: PublisherMetrics | None = None,
-        queue_wait_s: float = 30.0,
     ) -> None:
-        self._producer = producer
         self._registry = registry
         self._metrics = metrics or _process_metrics()
-        self._queue_wait_s = queue_wait_s
         self._routes: dict[tuple[str, str], Route] = {}
         self._topic_of: dict[str, str] = {}
         self._catalog = catalog
@@ -130,18 +140,10 @@ class Publisher:
                 self._topic_of.setdefault(event_type, entry.name)
 
     @classmethod
-    def from_settings(cls, settings: Settings, **overrides: Any) -> Publisher:
-        """A publisher for the configured cluster, registry and catalog."""
+    def from_settings(cls, settings: Settings) -> EventEncoder:
+        """An encoder for the configured registry and catalog."""
         catalog, schemas = load_contracts(settings)
-        return cls(
-            make_producer(settings, **overrides), catalog, schemas, SchemaRegistry.from_settings(settings)
-        )
-
-    def __enter__(self) -> Publisher:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
+        return cls(catalog, schemas, SchemaRegistry.from_settings(settings))
 
     def _route(self, event_type: str, topic: str | None) -> Route:
         name = topic or self._topic_of.get(event_type)
@@ -171,10 +173,15 @@ class Publisher:
         """Where ``event`` goes and how it is encoded (for benchmarks and diagnostics)."""
         return self._route(event.EVENT_TYPE, topic)
 
-    def publish(
-        self, event: Event, *, topic: str | None = None, trace: str | None = None
-    ) -> Future[Delivery]:
-        """Queue ``event``; the future resolves when Kafka acknowledged it (or fails with PublishError)."""
+    def close(self) -> None:
+        """Release the registry connection."""
+        self._registry.close()
+
+    def encode(self, event: Event, *, topic: str | None = None, trace: str | None = None) -> Encoded:
+        """Key, value and headers of ``event`` as it goes on the wire (no I/O but the first registry lookup).
+
+        The stream processors send what this returns through their own (faust) producer.
+        """
         route = self._route(event.EVENT_TYPE, topic)
         record = event.to_record()
         try:
@@ -184,14 +191,63 @@ class Publisher:
                 f"{event.EVENT_TYPE} has no field {exc.args[0]!r}, which topics.yaml names in the key of "
                 f"{route.topic.name}"
             ) from None
-        value = route.serialize(record)
-        event_id = str(event.event_id)
-        headers: list[tuple[str, str | bytes | None]] = [
+        headers: list[tuple[str, bytes]] = [
             ("event_type", event.EVENT_TYPE.encode()),
-            ("event_id", event_id.encode()),
+            ("event_id", str(event.event_id).encode()),
             ("correlation_id", event.correlation_id.encode()),
             ("traceparent", (trace or traceparent()).encode()),
         ]
+        return Encoded(route, key.encode(), route.serialize(record), headers)
+
+
+class Publisher:
+    """Publish events to their topics; see the module docstring."""
+
+    def __init__(
+        self,
+        producer: Producer,
+        catalog: TopicCatalog,
+        schemas: dict[str, EventSchema],
+        registry: SchemaRegistry,
+        *,
+        metrics: PublisherMetrics | None = None,
+        queue_wait_s: float = 30.0,
+    ) -> None:
+        self._producer = producer
+        self._metrics = metrics or _process_metrics()
+        self._queue_wait_s = queue_wait_s
+        self._encoder = EventEncoder(catalog, schemas, registry, metrics=self._metrics)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> Publisher:
+        """A publisher for the configured cluster, registry and catalog."""
+        catalog, schemas = load_contracts(settings)
+        return cls(
+            make_producer(settings, **overrides), catalog, schemas, SchemaRegistry.from_settings(settings)
+        )
+
+    def __enter__(self) -> Publisher:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def route_of(self, event: Event, topic: str | None = None) -> Route:
+        """Where ``event`` goes and how it is encoded (for benchmarks and diagnostics)."""
+        return self._encoder.route_of(event, topic)
+
+    def encode(self, event: Event, *, topic: str | None = None, trace: str | None = None) -> Encoded:
+        """See `EventEncoder.encode`."""
+        return self._encoder.encode(event, topic=topic, trace=trace)
+
+    def publish(
+        self, event: Event, *, topic: str | None = None, trace: str | None = None
+    ) -> Future[Delivery]:
+        """Queue ``event``; the future resolves when Kafka acknowledged it (or fails with PublishError)."""
+        encoded = self.encode(event, topic=topic, trace=trace)
+        route, value = encoded.route, encoded.value
+        headers: list[tuple[str, str | bytes | None]] = list(encoded.headers)
+        event_id = str(event.event_id)
         future: Future[Delivery] = Future()
         started = time.perf_counter()
         topic_name = route.topic.name
@@ -213,7 +269,7 @@ class Publisher:
         while True:
             try:
                 self._producer.produce(
-                    topic_name, value=value, key=key.encode(), headers=headers, on_delivery=on_delivery
+                    topic_name, value=value, key=encoded.key, headers=headers, on_delivery=on_delivery
                 )
                 break
             except BufferError:
@@ -245,6 +301,6 @@ class Publisher:
     def close(self, timeout_s: float = 30.0) -> None:
         """Flush and release the registry connection."""
         remaining = self.flush(timeout_s)
-        self._registry.close()
+        self._encoder.close()
         if remaining:
             raise PublishError(f"closing with {remaining} events unacknowledged by Kafka")

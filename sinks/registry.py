@@ -20,6 +20,7 @@ SinkFactory = Callable[[Settings], SinkAdapter]
 SINKS: dict[str, str] = {
     "planning": "sinks.planning.adapter:PlanningSink.from_settings",
     "odoo": "sinks.odoo.sink:OdooSink.from_settings",
+    "channel": "sinks.channels.sink:ChannelSink.from_settings",
 }
 
 

@@ -107,6 +107,25 @@ class SinkSettings(_Section):
     channels_file: Path | None = None
 
 
+class ProcessorSettings(_Section):
+    """The stream processors (faust-streaming workers): state stores, recovery, commits, metrics."""
+
+    #: Business configuration: warehouses, cut-offs, distances, safety stock (deploy/processors.yaml).
+    config_file: Path | None = None
+    #: Table store: ``memory://`` (tests, small catalogues) or ``rocksdb://`` (large ones, via rocksdict).
+    store: Literal["memory://", "rocksdb://"] = "rocksdb://"
+    #: Where workers keep RocksDB tables; one directory per application below it.
+    data_dir: Path = Path(".stack/processors")
+    #: Standby replicas of each table partition on other workers (faster fail-over).
+    standby_replicas: int = Field(default=0, ge=0)
+    #: Seconds between offset commits (outputs and table writes are flushed before each commit).
+    commit_interval_s: float = Field(default=1.0, gt=0)
+    #: Serve Prometheus metrics on this port (``/metrics``, 127.0.0.1); unset: no HTTP server.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    #: faust's own web server (127.0.0.1); each worker needs its own port.
+    web_port: int = Field(default=6066, ge=1, le=65535)
+
+
 class StackSettings(_Section):
     """The embedded local stack (Kafka, Apicurio Registry, PostgreSQL) for demos and tests."""
 
@@ -156,6 +175,7 @@ class Settings(BaseSettings):
     postgres: PostgresSettings = PostgresSettings()
     odoo: OdooSettings = OdooSettings()
     sinks: SinkSettings = SinkSettings()
+    processors: ProcessorSettings = ProcessorSettings()
     stack: StackSettings = StackSettings()
 
     @property

@@ -9,7 +9,18 @@ from typing import Annotated
 import click
 import typer
 
-from supplystream.cli import catalog, demo, schemas, simulate, sinks, source, stack, topics, webhooks
+from supplystream.cli import (
+    catalog,
+    demo,
+    processors,
+    schemas,
+    simulate,
+    sinks,
+    source,
+    stack,
+    topics,
+    webhooks,
+)
 from supplystream.cli.output import console, error_console
 from supplystream.errors import SupplyStreamError
 from supplystream.settings import load_settings
@@ -29,6 +40,7 @@ app.add_typer(schemas.app, name="schemas")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(source.app, name="source")
 app.add_typer(sinks.app, name="sinks")
+app.add_typer(processors.app, name="processors")
 app.command("catalog")(catalog.catalog)
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)

@@ -83,7 +83,7 @@ def run(  # noqa: PLR0917 - typer passes each option as an argument
         config = config.model_copy(update={"batch_size": batch_size})
     port = metrics_port or config.metrics_port
     if port is not None:
-        start_http_server(port)
+        start_http_server(port, addr="127.0.0.1")
         report(f"metrics on http://0.0.0.0:{port}/metrics")
     adapter = sink_factory(name)(settings)
     report(f"{name}: group {routes.group_id}, reading {', '.join(routes.topics)}")

@@ -245,6 +245,10 @@ class TopicCatalog(_Strict):
                 return entry
         raise KeyError(name)
 
+    def partitions_of(self, name: str) -> int:
+        """The partition count topics.yaml gives ``name`` (its own, else the default)."""
+        return self.topic(name).partitions or self.defaults.partitions
+
     def compatibility_of(self, entry: TopicEntry) -> Compatibility:
         """The compatibility level of ``entry``'s value subjects."""
         return entry.compatibility or self.defaults.compatibility

@@ -10,12 +10,13 @@ import pytest
 
 from supplystream.clients import make_admin
 from supplystream.contracts.registration import load_contracts, register_all, value_subjects
-from supplystream.errors import PrerequisiteMissingError
+from supplystream.errors import PrerequisiteMissingError, StackError
 from supplystream.paths import project_root
 from supplystream.registry import SchemaRegistry
 from supplystream.settings import Settings, StackSettings
 from supplystream.stack.layout import StackLayout
 from supplystream.stack.odoo11 import Odoo11, find_python37
+from supplystream.stack.private import PrivateStack, start_private_stack, stop_private_stack
 from supplystream.topics.cluster import apply_plan
 from supplystream.topics.sync import plan_catalog
 from tests.conftest import supplystream_cli
@@ -86,6 +87,22 @@ def odoo_stack() -> Iterator[OdooStack]:
     stack.component.reset_database(lambda _line: None)
     yield stack
     supplystream_cli("stack", "down", env=env)
+
+
+#: A private stack on free ports whose Kafka and registry start empty: topic names of its own.
+FreshStack = PrivateStack
+
+
+@pytest.fixture(scope="module")
+def fresh_stack(request: pytest.FixtureRequest) -> Iterator[FreshStack]:
+    """`stack up` on ``.stack/<module>-tests`` wiped first; its topics carry the catalog's real names."""
+    home = project_root() / ".stack" / f"{request.module.__name__.rsplit('.', 1)[-1]}-tests"
+    try:
+        stack = start_private_stack(home)
+    except StackError as exc:
+        pytest.fail(str(exc))
+    yield stack
+    stop_private_stack(stack)
 
 
 @pytest.fixture

@@ -103,7 +103,9 @@ def test_a_dropped_hold_frees_its_stock_and_dropping_twice_is_harmless() -> None
     dropped = position.hold_dropped("SO1/1/L1/EAST")
     assert dropped.reserved == 2
     assert dropped.hold_dropped("SO1/1/L1/EAST") == dropped
-    assert dropped.hold_dropped("unknown") == dropped
+    # An unknown request dropped first is remembered: asked for later, it gets nothing.
+    assert dropped.hold_dropped("unknown").reserved == dropped.reserved
+    assert "unknown" in dropped.hold_dropped("unknown").closed
 
 
 def test_expected_receipts_are_replaced_per_receipt_and_removed_when_received() -> None:

@@ -355,3 +355,24 @@ def test_any_command_round_trips(
 def test_malformed_commands_raise_value_or_key_error(raw: bytes) -> None:
     with pytest.raises((ValueError, KeyError)):
         decode("SKU-1|WH-EAST", raw)
+
+
+# -- defects found in processors/ (these fail until it is fixed; see the helper's report) ---------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b'{"kind":"move","delta":"lots","origin":["t",0,1,0]}', id="move-not-a-number"),
+        pytest.param(b'{"kind":"allocate","order_id":"SO-1","quantity":"","origin":["t",0,1,0]}', id="empty"),
+        pytest.param(b'{"kind":"move","delta":"NaN","origin":["t",0,1,0]}', id="nan"),
+        pytest.param(b'{"kind":"release","order_id":"SO-1","quantity":"Infinity","origin":["t",0,1,0]}',
+                     id="infinity"),
+    ],
+)  # fmt: skip
+def test_a_malformed_quantity_raises_value_error(raw: bytes) -> None:
+    # decimal.InvalidOperation is an ArithmeticError, not a ValueError: the ATP processor's
+    # apply-commands agent (which dead-letters KeyError/ValueError/TypeError/AttributeError) would
+    # crash on it; a NaN or infinite quantity poisons the position (every later grant raises).
+    with pytest.raises((ValueError, KeyError)):
+        decode("SKU-1|WH-EAST", raw)

@@ -95,11 +95,15 @@ def test_project_catalog_declares_the_event_topics(project_catalog: TopicCatalog
         "shipment.confirmed",
         "purchase.received",
         "atp.changed",
+        "atp-processor.commands",
+        "order-router.replies",
         "supplystream.source-positions",
         "supplystream.quarantine",
     ]
     assert project_catalog.consumers() == PROJECT_CONSUMERS
     assert [e.name for e in project_catalog.topics if e.value_format == "json"] == [
+        "atp-processor.commands",
+        "order-router.replies",
         "supplystream.source-positions",
         "supplystream.quarantine",
     ]

@@ -328,7 +328,10 @@ def test_a_redelivered_reply_to_a_granted_request_is_kept() -> None:
     assert outcome.state is not None
     assert outcome.state.status == "allocated"
     again = answered(outcome.state, reply("SO-1/1/L1/NEAR", 5), atp.view(), POLICY)
-    assert again == Outcome(outcome.state)
+    # Kept (no DropHold), and the finished order's outcome is sent again (same event, same lines).
+    assert again.state == outcome.state
+    assert again.drop == ()
+    assert again.allocated == outcome.allocated
 
 
 def test_a_redelivered_grant_after_a_refusal_is_given_back_again() -> None:
@@ -339,7 +342,10 @@ def test_a_redelivered_grant_after_a_refusal_is_given_back_again() -> None:
     assert outcome.state.status == "refused"
     again = answered(outcome.state, reply("SO-1/1/L1/NEAR", 2), stale, POLICY)
     assert again.state == outcome.state
-    assert again.drop == (("A|NEAR", DropHold("SO-1/1/L1/NEAR")),)
+    # The refusal is sent again, with its drops, and this grant is given back too (twice is harmless).
+    assert ("A|NEAR", DropHold("SO-1/1/L1/NEAR")) in again.drop
+    assert again.backordered == outcome.backordered
+    assert again.allocated == ()
 
 
 # -- JSON forms -----------------------------------------------------------------------------------
@@ -383,5 +389,28 @@ def test_replies_round_trip() -> None:
     ],
 )
 def test_malformed_replies_raise(raw: bytes) -> None:
+    with pytest.raises((ValueError, KeyError)):
+        decode_reply(raw)
+
+
+# -- defects found in processors/ (these fail until it is fixed; see the helper's report) ---------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(
+            b'{"request_id":"r","order_id":"o","line_id":"l","key":"k","requested":"1","granted":"x"}',
+            id="granted-not-a-number",
+        ),
+        pytest.param(
+            b'{"request_id":"r","order_id":"o","line_id":"l","key":"k","requested":"NaN","granted":"1"}',
+            id="requested-nan",
+        ),
+    ],
+)
+def test_a_reply_with_a_malformed_quantity_raises_value_error(raw: bytes) -> None:
+    # decimal.InvalidOperation escapes the (KeyError, ValueError, TypeError) the take-replies agent
+    # dead-letters.
     with pytest.raises((ValueError, KeyError)):
         decode_reply(raw)

@@ -155,3 +155,32 @@ def test_the_model_is_frozen() -> None:
     config = ProcessorConfig.model_validate({"warehouses": [{"code": "A"}]})
     with pytest.raises(ValueError, match="frozen"):
         config.company = "OTHER"  # type: ignore[misc]
+
+
+# -- defects found in processors/ (these fail until it is fixed; see the helper's report) ---------
+
+
+@pytest.mark.parametrize(
+    "cutoff",
+    [
+        pytest.param("20:00", id="unquoted"),  # YAML 1.1 reads 20:00 as the sexagesimal integer 1200
+        pytest.param('"20:00Z"', id="with-a-time-zone"),
+    ],
+)
+def test_a_cutoff_is_read_as_written_or_refused(tmp_path: Path, cutoff: str) -> None:
+    path = write(tmp_path, f"warehouses:\n  - code: A\n    cutoff: {cutoff}\n")
+    try:
+        config = load_processor_config(path)
+    except ConfigurationError as exc:
+        refusal = str(exc)
+    else:
+        refusal = ""
+    if refusal:
+        assert "warehouses.0.cutoff:" in refusal
+        return
+    assert config.warehouses[0].cutoff == dt.time(20, 0)
+    # Routing compares it with the naive UTC time of day of the order.
+    order = OrderToRoute(
+        "SO-1", "NY", (Line("L1", "S", Decimal(1)),), dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC)
+    )
+    assert route_order(order, {("S", "A"): Decimal(1)}, config.routing_policy()).assignments

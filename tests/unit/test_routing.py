@@ -377,3 +377,39 @@ def test_an_order_that_fits_one_warehouse_is_never_refused(
     assert sum((a.quantity for a in plan.assignments), ZERO) == sum(
         (line.quantity for line in order.lines), ZERO
     )
+
+
+# -- defects found in processors/ (these fail until it is fixed; see the helper's report) ---------
+
+
+def test_one_warehouse_fills_the_order_only_if_it_has_every_line_of_a_sku_together() -> None:
+    # Two lines of SKU A (3 + 3); NEAR has 4, MID has 10. NEAR cannot fill both lines.
+    order = OrderToRoute("SO-1", "R", (Line("L1", "A", Decimal(3)), Line("L2", "A", Decimal(3))), NOON)
+    plan = route_order(order, {("A", "NEAR"): Decimal(4), ("A", "MID"): Decimal(10)}, POLICY)
+    assert {(a.line_id, a.warehouse, a.quantity) for a in plan.assignments} == {
+        ("L1", "MID", Decimal(3)),
+        ("L2", "MID", Decimal(3)),
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=order_lines,
+    view=views,
+    allow_partial=st.booleans(),
+    priority=st.integers(min_value=0, max_value=2),
+    excluded=exclusions,
+)
+def test_a_plan_never_asks_a_warehouse_for_more_than_the_view_has(
+    lines: list[tuple[str, Decimal]],
+    view: dict[tuple[str, str], Decimal],
+    allow_partial: bool,
+    priority: int,
+    excluded: dict[str, frozenset[str]],
+) -> None:
+    _, plan = routed(lines, view, allow_partial, priority, 12, excluded)
+    asked: dict[tuple[str, str], Decimal] = {}
+    for a in plan.assignments:
+        asked[(a.sku, a.warehouse)] = asked.get((a.sku, a.warehouse), ZERO) + a.quantity
+    for key, quantity in asked.items():
+        assert quantity <= max(ZERO, view.get(key, ZERO)), key

@@ -1,0 +1,264 @@
+"""The processors against a real broker: SIGKILL mid-stream changes no outcome.
+
+A private stack (fresh Kafka and registry, the catalog's real topic names), the simulator's events,
+the ATP processor and the order router as separate worker processes (RocksDB tables), each killed
+with SIGKILL in the middle of the stream and restarted. Afterwards:
+
+- the ATP of every SKU and warehouse (latest atp.changed) equals the ATP recomputed from the input
+  topics by the pure functions (`processors.replay`), holds included (none may be left);
+- no order is allocated twice (one order.allocated event id per order, every copy identical) and no
+  order is both allocated in full and refused;
+- per key, atp.changed versions never go backwards, and a repeated version repeats the same figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from processors.atp_processor import TRANSLATED
+from processors.config import ProcessorConfig, load_processor_config
+from processors.replay import figures_from, positions_from
+from producers.publisher import Publisher
+from producers.simulator import Simulation, SimulationConfig
+from supplystream.contracts.registration import load_contracts
+from supplystream.paths import project_root
+from supplystream.registry import SchemaRegistry
+from supplystream.serde import AvroDeserializer
+from supplystream.settings import Settings
+from tests.conftest import supplystream_cli
+from tests.integration.conftest import FreshStack
+from tests.integration.processor_workers import Worker, caught_up, count, read_topic
+from tests.integration.sink_kafka import wait_until
+
+pytestmark = pytest.mark.integration
+
+EVENTS = 8000
+INPUT_TOPICS = ("stock.moved", *TRANSLATED)
+Figures3 = tuple[Decimal, Decimal, Decimal]
+Decode = Callable[[bytes], Mapping[str, Any]]
+
+
+@pytest.fixture
+def workers(fresh_stack: FreshStack, tmp_path: Path) -> Iterator[dict[str, Worker]]:
+    env = {
+        **fresh_stack.env,
+        "SUPPLYSTREAM_PROCESSORS__STORE": "rocksdb://",
+        "SUPPLYSTREAM_PROCESSORS__DATA_DIR": str(tmp_path / "state"),
+        "SUPPLYSTREAM_PROCESSORS__COMMIT_INTERVAL_S": "0.5",
+    }
+    running = {name: Worker(name, env, tmp_path / f"{name}.log") for name in ("atp", "router")}
+    yield running
+    for worker in running.values():
+        worker.stop()
+
+
+def _decoder(fresh_stack: FreshStack) -> tuple[AvroDeserializer, SchemaRegistry]:
+    registry = SchemaRegistry.from_settings(fresh_stack.settings)
+    return AvroDeserializer(registry), registry
+
+
+def _running(*workers: Worker) -> bool:
+    for worker in workers:
+        assert worker.alive, f"the {worker.name} worker died: see {worker.log}"
+    return True
+
+
+def _run_with_kills(settings: Settings, atp: Worker, router: Worker) -> None:
+    atp.start()
+    router.start()
+    # Kill each worker once the stream is well under way, and start it again.
+    wait_until(
+        lambda: count(settings, "atp.changed") >= 1500, 180, "the ATP processor to publish 1,500 changes"
+    )
+    atp.kill()
+    atp.start()
+    wait_until(
+        lambda: _running(atp, router) and count(settings, "order.allocated") >= 150, 180, "150 allocations"
+    )
+    router.kill()
+    router.start()
+    for timeout_s, poll_s in ((300, 2), (60, 3)):
+        # Twice, a few seconds apart: replies and commands may still have been in flight.
+        wait_until(
+            lambda: (
+                _running(atp, router)
+                and caught_up(settings, "atp-processor")
+                and caught_up(settings, "order-router")
+            ),
+            timeout_s,
+            "both processors to catch up after their restarts",
+            poll_s=poll_s,
+        )
+    assert atp.starts == 2
+    assert router.starts == 2
+    assert atp.alive, "the ATP worker died after its restart: see atp.log in the test's tmp dir"
+    assert router.alive, "the router died after its restart: see router.log in the test's tmp dir"
+
+
+def _check_atp_equals_recomputation(
+    settings: Settings, decode: Decode, config: ProcessorConfig | None = None
+) -> None:
+    catalog, _ = load_contracts(settings)
+    events = [
+        (catalog.topic(topic).value_schemas[0], decode(record.value))
+        for topic in INPUT_TOPICS
+        for record in read_topic(settings, topic)
+    ]
+    config = config or load_processor_config()
+    positions = positions_from(events, config.warehouse_codes)
+    expected = figures_from(positions, config, dt.datetime.now(dt.UTC))
+    assert expected, "the simulation produced no stock positions"
+    latest = _latest(settings, decode)
+    mismatches = []
+    for key in sorted(set(expected) | set(latest)):
+        want = expected.get(key)
+        want_figures = (want.on_hand, want.reserved, want.atp) if want else (Decimal(0),) * 3
+        got_figures = latest[key][1] if key in latest else None
+        if got_figures != want_figures:
+            mismatches.append((key, want_figures, got_figures))
+    if mismatches:
+        table = {
+            json.loads(r.key): json.loads(r.value)
+            for r in read_topic(settings, "atp-processor-atp-changelog")
+        }
+        keys = [m[0] for m in mismatches[:5]]
+        ledgers = {key: {k: table.get(key, {}).get(k) for k in ("a", "H", "c")} for key in keys}
+        pytest.fail(
+            f"{len(mismatches)} positions differ (key, recomputed, published): {mismatches[:10]}; "
+            f"their ledgers (allocations, holds, closed requests): {ledgers}"
+        )
+
+
+def _check_versions_only_grow(settings: Settings, decode: Decode) -> None:
+    seen: dict[str, list[tuple[int, Figures3]]] = defaultdict(list)
+    for record in read_topic(settings, "atp.changed"):
+        value = decode(record.value)
+        seen[record.key.decode()].append(
+            (int(value["version"]), (value["on_hand"], value["reserved"], value["atp"]))
+        )
+    for key, versions in seen.items():
+        for (before, before_figures), (after, after_figures) in itertools.pairwise(versions):
+            assert after >= before, f"{key}: version went back from {before} to {after}"
+            if after == before:
+                assert after_figures == before_figures, f"{key}: version {after} published twice, differently"
+
+
+def _check_no_order_allocated_twice(settings: Settings, decode: Decode) -> None:
+    allocations: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for record in read_topic(settings, "order.allocated"):
+        value = decode(record.value)
+        lines = sorted((line["line_id"], line["warehouse"], str(line["quantity"])) for line in value["lines"])
+        allocations[value["order_id"]].add((str(value["event_id"]), repr(lines)))
+    twice = {order: copies for order, copies in allocations.items() if len(copies) > 1}
+    assert not twice, f"orders allocated more than once, differently: {list(twice.items())[:5]}"
+    placed = count(settings, "order.placed")
+    backordered = {decode(r.value)["order_id"] for r in read_topic(settings, "order.backordered")}
+    finished = set(allocations) | backordered
+    assert len(finished) == placed, (
+        f"{placed} orders placed, {len(allocations)} allocated, {len(backordered)} backordered: "
+        "every order must end allocated or backordered"
+    )
+    assert len(allocations) > 100, "too few allocations to prove anything"
+
+
+def test_sigkill_mid_stream_changes_no_outcome(fresh_stack: FreshStack, workers: dict[str, Worker]) -> None:
+    settings = fresh_stack.settings
+    simulation = Simulation(seed=11, config=SimulationConfig(sku_count=60, flows_per_second=0.5))
+    with Publisher.from_settings(settings) as publisher:
+        publisher.publish_all(itertools.islice(simulation, EVENTS), timeout_s=120)
+    _run_with_kills(settings, workers["atp"], workers["router"])
+    decode, registry = _decoder(fresh_stack)
+    try:
+        _check_atp_equals_recomputation(settings, decode)
+        _check_versions_only_grow(settings, decode)
+        _check_no_order_allocated_twice(settings, decode)
+    finally:
+        registry.close()
+
+
+def _latest(settings: Settings, decode: Decode) -> dict[str, tuple[int, Figures3]]:
+    latest: dict[str, tuple[int, Figures3]] = {}
+    for record in read_topic(settings, "atp.changed"):
+        value = decode(record.value)
+        key, version = record.key.decode(), int(value["version"])
+        if key not in latest or version >= latest[key][0]:
+            latest[key] = (version, (value["on_hand"], value["reserved"], value["atp"]))
+    return latest
+
+
+def _caught_up(settings: Settings, *workers: Worker) -> None:
+    groups = {"atp": "atp-processor", "router": "order-router"}
+    for timeout_s, poll_s in ((300, 2), (60, 3)):
+        wait_until(
+            lambda: _running(*workers) and all(caught_up(settings, groups[w.name]) for w in workers),
+            timeout_s,
+            "the processors to catch up",
+            poll_s=poll_s,
+        )
+
+
+def test_rebuild_after_a_configuration_fix(
+    fresh_stack: FreshStack, workers: dict[str, Worker], tmp_path: Path
+) -> None:
+    settings = fresh_stack.settings
+    simulation = Simulation(seed=23, config=SimulationConfig(sku_count=15, flows_per_second=0.5))
+    with Publisher.from_settings(settings) as publisher:
+        publisher.publish_all(itertools.islice(simulation, 1500), timeout_s=120)
+    atp, router = workers["atp"], workers["router"]
+    atp.start()
+    router.start()
+    _caught_up(settings, atp, router)
+    assert atp.stop() == 0
+    assert router.stop() == 0
+
+    # The fix: two units of safety stock at every warehouse.
+    fixed = yaml.safe_load((project_root() / "deploy" / "processors.yaml").read_text())
+    for warehouse in fixed["warehouses"]:
+        warehouse["safety_stock"] = 2
+    config_file = tmp_path / "processors.yaml"
+    config_file.write_text(yaml.safe_dump(fixed))
+    env = {**fresh_stack.env, "SUPPLYSTREAM_PROCESSORS__CONFIG_FILE": str(config_file)}
+    decode, registry = _decoder(fresh_stack)
+    try:
+        before = _latest(settings, decode)
+        records_before = count(settings, "atp.changed")
+        dry = supplystream_cli("processors", "rebuild", "atp", "--dry-run", env=env)
+        assert dry.returncode == 0, dry.stderr
+        assert "dry run: nothing written" in dry.stdout
+        assert count(settings, "atp.changed") == records_before
+
+        done = supplystream_cli("processors", "rebuild", "atp", env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        after = _latest(settings, decode)
+        config = load_processor_config(config_file)
+        _check_atp_equals_recomputation(settings, decode, config)
+        changed = [key for key in after if after[key][1] != before.get(key, (0, None))[1]]
+        assert changed, "a safety stock of 2 changed no position"
+        for key in changed:
+            assert after[key][0] > before[key][0], f"{key}: the rebuild did not raise the version"
+        assert count(settings, "atp.changed") - records_before == len(changed), (
+            "the rebuild published something other than one final value per changed position"
+        )
+
+        # The workers resume on the rebuilt table: later events count once, earlier ones not again.
+        atp.extra_env["SUPPLYSTREAM_PROCESSORS__CONFIG_FILE"] = str(config_file)
+        router.extra_env["SUPPLYSTREAM_PROCESSORS__CONFIG_FILE"] = str(config_file)
+        atp.start()
+        router.start()
+        with Publisher.from_settings(settings) as publisher:
+            later = Simulation(seed=29, config=SimulationConfig(sku_count=15, flows_per_second=0.5))
+            publisher.publish_all(itertools.islice(later, 500), timeout_s=120)
+        _caught_up(settings, atp, router)
+        _check_atp_equals_recomputation(settings, decode, config)
+    finally:
+        registry.close()
