@@ -12,7 +12,9 @@ import typer
 from supplystream.cli import (
     catalog,
     demo,
+    dlq,
     processors,
+    replay,
     schemas,
     simulate,
     sinks,
@@ -44,6 +46,8 @@ app.add_typer(processors.app, name="processors")
 app.command("catalog")(catalog.catalog)
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)
+app.command("replay")(replay.replay)
+app.add_typer(dlq.app, name="dlq")
 
 
 @app.callback()
