@@ -38,3 +38,4 @@ lock:
 bench: bootstrap
 	$(VENV)/supplystream stack up
 	$(VENV)/python -m bench.serde
+	$(VENV)/python -m bench.atp
