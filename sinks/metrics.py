@@ -16,6 +16,7 @@ _BATCH_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 class SinkMetrics:
     """The families; children are labelled ``sink`` (and ``topic`` where it applies)."""
 
+    consumed: Counter
     applied: Counter
     retried: Counter
     dead_lettered: Counter
@@ -23,11 +24,18 @@ class SinkMetrics:
     apply_latency: Histogram
     end_to_end_latency: Histogram
     circuit_state: Gauge
+    client_errors: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> SinkMetrics:
         """Register the families in ``registry``."""
         return cls(
+            consumed=Counter(
+                "supplystream_sink_consumed",
+                "Records read from the sink's input topics.",
+                ["sink", "topic"],
+                registry=registry,
+            ),
             applied=Counter(
                 "supplystream_sink_applied",
                 "Events applied to the sink's target.",
@@ -71,6 +79,12 @@ class SinkMetrics:
                 "supplystream_sink_circuit_open",
                 "1 while the target is unreachable and the sink's partitions are paused, else 0.",
                 ["sink"],
+                registry=registry,
+            ),
+            client_errors=Counter(
+                "supplystream_sink_client_errors",
+                "Errors reported by the Kafka consumer (librdkafka retries them) or the schema registry.",
+                ["sink", "error"],
                 registry=registry,
             ),
         )

@@ -172,6 +172,9 @@ class SinkRuntime:
         self._uncommitted: dict[Position, int] = {}
         self._subscribed = False
         self._closed = False
+        #: For health checks: the group assigned partitions at least once; the loop's last round.
+        self.joined = False
+        self.last_step: float | None = None
         self._circuit_gauge = self._metrics.circuit_state.labels(adapter.name)
         self._circuit_gauge.set(0)
 
@@ -250,6 +253,7 @@ class SinkRuntime:
 
     def step(self, stop: threading.Event) -> int:
         """One consume-apply-commit round (or one probe while the circuit is open); records handled."""
+        self.last_step = time.monotonic()
         if self._circuit.is_open:
             self._while_open()
             return 0
@@ -266,6 +270,7 @@ class SinkRuntime:
             return True
         if error.fatal():
             raise SinkRuntimeError(f"{self.adapter.name}: fatal Kafka consumer error: {error.str()}")
+        self._metrics.client_errors.labels(self.adapter.name, error.name()).inc()
         log.warning("%s: consumer error (librdkafka retries it): %s", self.adapter.name, error.str())
         return False
 
@@ -273,6 +278,11 @@ class SinkRuntime:
         self.summary.batches += 1
         self.summary.consumed += len(messages)
         self._metrics.batch_size.labels(self.adapter.name).observe(len(messages))
+        per_topic: dict[str, int] = {}
+        for message in messages:
+            per_topic[message.topic() or ""] = per_topic.get(message.topic() or "", 0) + 1
+        for topic, count in per_topic.items():
+            self._metrics.consumed.labels(self.adapter.name, topic).inc(count)
         try:
             consumed = self._decode_batch(messages)
         except _Unavailable:
@@ -319,6 +329,7 @@ class SinkRuntime:
             except (DeserializationError, RegistryError) as exc:
                 if isinstance(exc, RegistryError) and not _unknown_schema(exc):
                     log.warning("%s: the schema registry does not answer: %s", self.adapter.name, exc)
+                    self._metrics.client_errors.labels(self.adapter.name, "registry_unavailable").inc()
                     raise _Unavailable from exc
                 letter = self._letter(message, headers, _Attempts(), exc, "decode")
                 consumed.undecodable.append((message, letter))
@@ -560,6 +571,7 @@ class SinkRuntime:
 
     def _on_assign(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self._assigned |= {(tp.topic, tp.partition) for tp in partitions}
+        self.joined = True
         log.info("%s: assigned %s", self.adapter.name, _describe(partitions))
 
     def _on_revoke(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:

@@ -95,3 +95,7 @@ class OdooUnavailableError(OdooError):
 
 class PublishError(SupplyStreamError):
     """Kafka did not acknowledge an event (or it cannot be routed to a topic)."""
+
+
+class ConsumerGroupActiveError(SupplyStreamError):
+    """An operation that needs a consumer group without members found members in it."""

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set-up for a fresh machine, run by `make demo` and `make test` (idempotent; quick once done):
-#   1. Debian packages the local stack needs, when missing: PostgreSQL server, Java, Maven;
+#   1. Debian packages the local stack needs, when missing: PostgreSQL server, Java, Maven, promtool;
 #   2. the Python environment in .venv: this project (editable) with its dev tools,
 #      pinned by constraints.txt.
 # Kafka and Apicurio Registry are fetched from Maven Central by `supplystream stack up`.
@@ -11,6 +11,8 @@ missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
+# promtool checks deploy/monitoring/alerts.yml in the tests.
+command -v promtool >/dev/null || missing+=(prometheus)
 if ((${#missing[@]})); then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     echo "bootstrap: installing Debian packages: ${missing[*]}"

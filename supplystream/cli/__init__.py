@@ -13,6 +13,8 @@ from supplystream.cli import (
     catalog,
     demo,
     dlq,
+    lag,
+    offsets,
     processors,
     replay,
     schemas,
@@ -20,6 +22,7 @@ from supplystream.cli import (
     sinks,
     source,
     stack,
+    tail,
     topics,
     webhooks,
 )
@@ -43,6 +46,9 @@ app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(source.app, name="source")
 app.add_typer(sinks.app, name="sinks")
 app.add_typer(processors.app, name="processors")
+app.add_typer(offsets.app, name="offsets")
+app.command("lag")(lag.lag)
+app.command("tail")(tail.tail)
 app.command("catalog")(catalog.catalog)
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)

@@ -7,8 +7,8 @@ import time
 from typing import Annotated
 
 import typer
-from prometheus_client import start_http_server
 
+from sinks.health import serve_sink_health
 from sinks.lag import group_lag
 from sinks.registry import SINKS, sink_factory, sink_names
 from sinks.routes import SinkRoutes, routes_for
@@ -67,7 +67,8 @@ def run(  # noqa: PLR0917 - typer passes each option as an argument
     ] = None,
     batch_size: Annotated[int | None, typer.Option(help="Records per batch.", min=1)] = None,
     metrics_port: Annotated[
-        int | None, typer.Option(help="Serve Prometheus metrics on this port (/metrics).", min=1, max=65535)
+        int | None,
+        typer.Option(help="Serve /metrics, /health and /ready on this port (127.0.0.1).", min=0, max=65535),
     ] = None,
 ) -> None:
     """Consume the sink's topics and apply them to its target until SIGTERM/SIGINT (or --drain).
@@ -81,10 +82,7 @@ def run(  # noqa: PLR0917 - typer passes each option as an argument
     config = settings.sinks
     if batch_size is not None:
         config = config.model_copy(update={"batch_size": batch_size})
-    port = metrics_port or config.metrics_port
-    if port is not None:
-        start_http_server(port, addr="127.0.0.1")
-        report(f"metrics on http://0.0.0.0:{port}/metrics")
+    port = metrics_port if metrics_port is not None else config.metrics_port
     adapter = sink_factory(name)(settings)
     report(f"{name}: group {routes.group_id}, reading {', '.join(routes.topics)}")
     report(f"dead letters to {routes.dead_letter_topic}")
@@ -98,6 +96,9 @@ def run(  # noqa: PLR0917 - typer passes each option as an argument
             report(_summary_line(summary, now - started))
 
     with SinkRuntime(adapter, settings, routes=routes, config=config) as runtime:
+        if port is not None:
+            server, _sampler = serve_sink_health(settings, runtime, port)
+            report(f"metrics on {server.url}/metrics, health on /health and /ready")
         if drain:
             summary = runtime.drain()
         else:

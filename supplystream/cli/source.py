@@ -12,14 +12,15 @@ import typer
 from producers.odoo_source.source import OdooSource
 from producers.publisher import Publisher
 from supplystream.cli.output import console, report, settings_of
-from supplystream.clients import make_consumer, make_producer
+from supplystream.clients import make_admin, make_consumer, make_producer
+from supplystream.health import HealthServer, kafka_reachable, main_thread_alive
 from supplystream.odoo.client import OdooClient
 
 app = typer.Typer(help="Run a source adapter.", no_args_is_help=True)
 
 
 @app.command()
-def odoo(
+def odoo(  # noqa: PLR0917 - typer passes each option as an argument
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Publish the backlog, then exit.")] = False,
     page_size: Annotated[int, typer.Option(help="Records per Odoo read.", min=1)] = 500,
@@ -29,6 +30,10 @@ def odoo(
     default_country: Annotated[
         str | None,
         typer.Option(help="ISO country for customers without one (else their orders are quarantined)."),
+    ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve /metrics, /health and /ready on this port (127.0.0.1).", min=0, max=65535),
     ] = None,
 ) -> None:
     """Publish what changed in Odoo, from where the source last stopped.
@@ -42,6 +47,10 @@ def odoo(
     settings = settings_of(ctx)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if metrics_port is not None:
+        server = HealthServer("odoo-source", metrics_port).live("main", main_thread_alive)
+        server.ready("kafka", kafka_reachable(make_admin(settings))).start()
+        report(f"metrics on {server.url}/metrics, health on /health and /ready")
     client = OdooClient.from_settings(settings)
     producer = make_producer(settings)
     consumer = make_consumer(settings, group_id=f"supplystream.odoo-source.positions.{uuid.uuid4().hex[:8]}")

@@ -11,7 +11,9 @@ from aiohttp import web
 
 from producers.publisher import Publisher
 from producers.webhooks import create_app, load_config
-from supplystream.cli.output import console, settings_of
+from supplystream.cli.output import console, report, settings_of
+from supplystream.clients import make_admin
+from supplystream.health import HealthServer, kafka_reachable, main_thread_alive
 
 app = typer.Typer(
     help="Receive WMS, carrier and marketplace webhooks and publish them as events.", no_args_is_help=True
@@ -29,6 +31,10 @@ def serve(
     ],
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = 8090,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve /metrics, /health and /ready on this port (127.0.0.1).", min=0, max=65535),
+    ] = None,
 ) -> None:
     """Serve POST /webhooks/{sender}/{kind} and GET /health until interrupted.
 
@@ -41,5 +47,9 @@ def serve(
         f"webhook source: {len(webhooks.senders)} sender(s) "
         f"({', '.join(s.name for s in webhooks.senders)}) on http://{host}:{port}"
     )
+    if metrics_port is not None:
+        server = HealthServer("webhooks", metrics_port).live("main", main_thread_alive)
+        server.ready("kafka", kafka_reachable(make_admin(settings))).start()
+        report(f"metrics on {server.url}/metrics, health on /health and /ready")
     with Publisher.from_settings(settings) as publisher:
         web.run_app(create_app(webhooks, publisher), host=host, port=port, print=None)
