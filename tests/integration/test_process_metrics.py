@@ -157,3 +157,31 @@ def test_webhook_process_serves_metrics_and_health(webhook_process: tuple[str, s
     status, ready = request(f"{health}/ready")
     assert status == 200, ready
     assert json.loads(ready)["checks"]["kafka"]["ok"] is True
+
+
+def test_processor_health_wiring_before_the_worker_runs(
+    settings: Settings,
+) -> None:
+    """`processors run` with a metrics port: the ATP processor's families and readiness are served; until
+    its faust worker has partitions (and its event loop ticks) it is neither ready nor live."""
+    from processors.worker import build, serve_health  # noqa: PLC0415 - faust is heavy: only this test
+
+    processor = build(
+        "atp",
+        settings.model_copy(
+            update={"processors": settings.processors.model_copy(update={"store": "memory://"})}
+        ),
+    )
+    server = serve_health(processor, settings, 0)
+    try:
+        status, metrics = request(f"{server.url}/metrics")
+        assert status == 200
+        assert "# TYPE supplystream_processor_events_total counter" in metrics
+        assert "# TYPE supplystream_consumer_lag gauge" in metrics
+        assert sample(metrics, "supplystream_ready", process="atp-processor") == 0.0
+        status, ready = request(f"{server.url}/ready")
+        assert status == 503
+        assert "0 partitions" in json.loads(ready)["checks"]["consumer"]["detail"]
+        assert request(f"{server.url}/health")[0] == 503
+    finally:
+        server.close()
