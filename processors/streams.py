@@ -39,28 +39,48 @@ log = logging.getLogger(__name__)
 
 
 def _credentials(settings: Settings) -> Any:
+    """faust (aiokafka) credentials equivalent to `supplystream.clients.client_config`'s librdkafka ones.
+
+    aiokafka takes TLS as an `ssl.SSLContext` and SASL as PLAIN / SCRAM-SHA-256 / SCRAM-SHA-512 with
+    the same mechanism names librdkafka uses; OAUTHBEARER needs a token provider, which the
+    processors do not have.
+    """
     kafka = settings.kafka
     if kafka.security_protocol == "PLAINTEXT":
         return None
-    context = ssl.create_default_context(cafile=str(kafka.ssl_ca_location) if kafka.ssl_ca_location else None)
-    if kafka.ssl_certificate_location is not None:
-        context.load_cert_chain(
-            str(kafka.ssl_certificate_location),
-            str(kafka.ssl_key_location) if kafka.ssl_key_location else None,
-        )
+    uses_tls = kafka.security_protocol in {"SSL", "SASL_SSL"}
+    context = _tls_context(settings) if uses_tls else None
     if kafka.security_protocol == "SSL":
         return faust.SSLCredentials(context)
+    if kafka.sasl_mechanism == "OAUTHBEARER":
+        raise ConfigurationError(
+            "the stream processors support SASL mechanisms PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, "
+            "not OAUTHBEARER: give them a SCRAM or PLAIN user"
+        )
     if kafka.sasl_mechanism is None or kafka.sasl_username is None or kafka.sasl_password is None:
         raise ConfigurationError(
             f"security_protocol {kafka.security_protocol} needs SUPPLYSTREAM_KAFKA__SASL_MECHANISM, "
-            "__SASL_USERNAME and __SASL_PASSWORD"
+            "__SASL_USERNAME and __SASL_PASSWORD (or __SASL_PASSWORD_FILE)"
         )
     return faust.SASLCredentials(
         username=kafka.sasl_username,
         password=kafka.sasl_password.get_secret_value(),
         mechanism=kafka.sasl_mechanism,
-        ssl_context=context if kafka.security_protocol == "SASL_SSL" else None,
+        ssl_context=context,
     )
+
+
+def _tls_context(settings: Settings) -> ssl.SSLContext:
+    """A verifying TLS context: the configured CA (else the system's), an optional client certificate."""
+    kafka = settings.kafka
+    context = ssl.create_default_context(cafile=str(kafka.ssl_ca_location) if kafka.ssl_ca_location else None)
+    if kafka.ssl_certificate_location is not None:
+        context.load_cert_chain(
+            str(kafka.ssl_certificate_location),
+            str(kafka.ssl_key_location) if kafka.ssl_key_location else None,
+            password=kafka.ssl_key_password.get_secret_value() if kafka.ssl_key_password else None,
+        )
+    return context
 
 
 def make_app(settings: Settings, app_id: str, *, web_port: int | None = None) -> faust.App:

@@ -36,6 +36,8 @@ def client_config(settings: Settings) -> ClientConfig:
         config["ssl.certificate.location"] = str(kafka.ssl_certificate_location)
     if kafka.ssl_key_location is not None:
         config["ssl.key.location"] = str(kafka.ssl_key_location)
+    if kafka.ssl_key_password is not None:
+        config["ssl.key.password"] = kafka.ssl_key_password.get_secret_value()
     config.update(kafka.extra)
     return config
 

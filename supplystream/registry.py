@@ -14,7 +14,7 @@ from typing import Any
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
-from supplystream.errors import RegistryError
+from supplystream.errors import ConfigurationError, RegistryError
 from supplystream.settings import Settings
 
 #: Confluent's error codes for "not found" (subject, version, schema).
@@ -37,6 +37,11 @@ def registry_client_config(settings: Settings) -> dict[str, Any]:
     answers (seen with Apicurio after a 404), and with one it retries that request.
     """
     registry = settings.registry
+    if registry.username is not None and registry.token is not None:
+        raise ConfigurationError(
+            "the registry settings name both basic authentication (username) and a bearer token: "
+            "keep one of SUPPLYSTREAM_REGISTRY__USERNAME/__PASSWORD or SUPPLYSTREAM_REGISTRY__TOKEN"
+        )
     config: dict[str, Any] = {"url": settings.registry_url, "timeout": registry.timeout_s}
     if registry.username is not None:
         password = registry.password.get_secret_value() if registry.password else ""

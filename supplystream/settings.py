@@ -4,6 +4,13 @@ Sources, highest precedence first: explicit arguments, environment variables
 (``SUPPLYSTREAM_`` prefix, ``__`` between nested names, e.g. ``SUPPLYSTREAM_KAFKA__BOOTSTRAP_SERVERS``),
 a ``.env`` file, then a TOML settings file (``--config``, ``SUPPLYSTREAM_CONFIG`` or ``./supplystream.toml``).
 
+Secrets (every `SecretStr` setting) may also come from files, as Docker and Kubernetes mount them:
+``SUPPLYSTREAM_KAFKA__SASL_PASSWORD_FILE=/path`` names a file holding the value, and a secrets
+directory (``SUPPLYSTREAM_SECRETS_DIR``, default ``/run/secrets`` when it exists) may hold one file per
+secret named like its variable without the prefix: ``kafka__sasl_password``, ``odoo__api_key``.
+A file's trailing newline is dropped. Secret values never print: `SecretStr` masks them in repr, str
+and `supplystream config show`.
+
 Endpoints left unset point at the embedded local stack (``supplystream stack up``).
 """
 
@@ -11,9 +18,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -42,6 +50,8 @@ class KafkaSettings(_Section):
     ssl_ca_location: Path | None = None
     ssl_certificate_location: Path | None = None
     ssl_key_location: Path | None = None
+    #: Password of an encrypted private key (``ssl_key_location``).
+    ssl_key_password: SecretStr | None = None
     client_id: str = "supplystream"
     #: Extra librdkafka properties for every client, e.g. ``{"socket.keepalive.enable": "true"}``.
     extra: dict[str, str] = Field(default_factory=dict)
@@ -74,8 +84,12 @@ class OdooSettings(_Section):
     url: str | None = None
     database: str = "supplystream"
     login: str = "admin"
-    #: The user's password or, better, an API key (Odoo 14+: Preferences > Account Security).
-    password: SecretStr = SecretStr("admin")
+    #: The user's password or, better, an API key (Odoo 14+: Preferences > Account Security); Odoo's
+    #: external JSON-RPC API takes an API key in place of the password. Also settable as ``api_key``
+    #: (``SUPPLYSTREAM_ODOO__API_KEY`` or ``..._API_KEY_FILE``).
+    password: SecretStr = Field(
+        default=SecretStr("admin"), validation_alias=AliasChoices("password", "api_key")
+    )
     #: Seconds one call may take before it counts as Odoo being unavailable.
     timeout_s: float = Field(default=30.0, gt=0)
     #: Retries of a call that failed on a concurrent update (PostgreSQL serialization failure).
@@ -178,6 +192,23 @@ class Settings(BaseSettings):
     processors: ProcessorSettings = ProcessorSettings()
     stack: StackSettings = StackSettings()
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            WithoutSecretPointers(settings_cls, env_settings),
+            SecretFilesSource(settings_cls),
+            dotenv_settings,
+            file_secret_settings,
+        )
+
     @property
     def bootstrap_servers(self) -> str:
         """The Kafka bootstrap servers, falling back to the local stack's broker."""
@@ -244,10 +275,105 @@ def _settings_from_file(path: Path) -> type[Settings]:
         ) -> tuple[PydanticBaseSettingsSource, ...]:
             return (
                 init_settings,
-                env_settings,
+                WithoutSecretPointers(settings_cls, env_settings),
+                SecretFilesSource(settings_cls),
                 dotenv_settings,
                 TomlConfigSettingsSource(settings_cls),
                 file_secret_settings,
             )
 
     return SettingsWithFile
+
+
+#: Where Docker and Kubernetes mount secrets by convention.
+DEFAULT_SECRETS_DIR = Path("/run/secrets")
+_PREFIX = "SUPPLYSTREAM_"
+
+
+def _is_secret(field: FieldInfo) -> bool:
+    return field.annotation is SecretStr or field.annotation == (SecretStr | None)
+
+
+def secret_settings(model: type[BaseModel] | None = None) -> list[tuple[str, str]]:
+    """Every secret setting as (section, field name), aliases included: ``("odoo", "api_key")``."""
+    root = model or Settings
+    found: list[tuple[str, str]] = []
+    for section, info in root.model_fields.items():
+        annotation = info.annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            continue
+        for name, field in annotation.model_fields.items():
+            if not _is_secret(field):
+                continue
+            alias = field.validation_alias
+            names = [str(a) for a in alias.choices] if isinstance(alias, AliasChoices) else [name]
+            found.extend((section, n) for n in names)
+    return found
+
+
+def _read_secret(path: Path, variable: str) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(
+            f"{variable}: cannot read the secret file {path}: {exc.strerror}; fix the path or mount it"
+        ) from exc
+    value = text.rstrip("\r\n")
+    if not value:
+        raise ConfigurationError(f"{variable}: the secret file {path} is empty")
+    return value
+
+
+class SecretFilesSource(PydanticBaseSettingsSource):
+    """Secret settings read from files: ``SUPPLYSTREAM_<SECTION>__<NAME>_FILE`` and a secrets directory.
+
+    Only secret settings are read this way (``SUPPLYSTREAM_TOPICS_FILE`` stays a path setting). Setting
+    both a variable and its ``_FILE`` twin is an error, so nobody wonders which one won.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: dict[str, str] | None = None) -> None:
+        super().__init__(settings_cls)
+        self._environ = dict(os.environ) if environ is None else environ
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:  # noqa: ARG002
+        return None, field_name, False  # everything happens in __call__ (nested sections)
+
+    def __call__(self) -> dict[str, Any]:
+        environ = {key.upper(): value for key, value in self._environ.items()}
+        directory = Path(environ.get(f"{_PREFIX}SECRETS_DIR", str(DEFAULT_SECRETS_DIR)))
+        values: dict[str, dict[str, str]] = {}
+        for section, name in secret_settings(self.settings_cls):
+            variable = f"{_PREFIX}{section}__{name}".upper()
+            pointer = environ.get(f"{variable}_FILE")
+            if pointer is not None:
+                if variable in environ:
+                    raise ConfigurationError(f"both {variable} and {variable}_FILE are set: keep one of them")
+                values.setdefault(section, {})[name] = _read_secret(Path(pointer), f"{variable}_FILE")
+                continue
+            for candidate in (f"{section}__{name}", f"{section}__{name}".upper(), variable.lower()):
+                path = directory / candidate
+                if path.is_file() and variable not in environ:
+                    values.setdefault(section, {})[name] = _read_secret(path, variable)
+                    break
+        return values
+
+
+class WithoutSecretPointers(PydanticBaseSettingsSource):
+    """The environment source minus ``..._FILE`` twins of secret settings (`SecretFilesSource` reads them)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], inner: PydanticBaseSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self._inner = inner
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._inner.get_field_value(field, field_name)
+
+    def __call__(self) -> dict[str, Any]:
+        values = self._inner()
+        for section, name in secret_settings(self.settings_cls):
+            nested = values.get(section)
+            if isinstance(nested, dict):
+                nested.pop(f"{name}_file", None)
+                if not nested:
+                    del values[section]
+        return values

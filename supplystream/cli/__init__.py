@@ -11,6 +11,7 @@ import typer
 
 from supplystream.cli import (
     catalog,
+    config,
     demo,
     dlq,
     lag,
@@ -49,6 +50,7 @@ app.add_typer(processors.app, name="processors")
 app.add_typer(offsets.app, name="offsets")
 app.command("lag")(lag.lag)
 app.command("tail")(tail.tail)
+app.add_typer(config.app, name="config")
 app.command("catalog")(catalog.catalog)
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from supplystream.errors import CatalogError
+from supplystream.topics.acls import AclRule, AclSpec, bindings_for
 
 #: Topic-level configuration names Kafka 4.x accepts (org.apache.kafka.common.config.TopicConfig).
 KAFKA_TOPIC_CONFIGS = frozenset(
@@ -103,6 +104,8 @@ class Environment(_Strict):
 
     replication_factor: int | None = Field(default=None, ge=1)
     configs: KafkaConfigs = Field(default_factory=dict)
+    #: Apply the catalog's `acls:` here; false for clusters without an authorizer (the local stack).
+    acls: bool = True
 
 
 class DeadLetterRule(_Strict):
@@ -224,6 +227,28 @@ class TopicCatalog(_Strict):
     #: match one, so other teams' topics on a shared cluster are never candidates.
     prune_scope: list[str] = Field(default_factory=lambda: ["*"])
     topics: list[TopicEntry]
+    #: Who may produce to and consume from which topic (optional; applied by `topics apply`).
+    acls: list[AclRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _acls_name_known_topics(self) -> TopicCatalog:
+        known = {entry.name for entry in self.topics}
+        known |= {self.dead_letters.topic_for(consumer) for consumer in self.consumers()}
+        for rule in self.acls:
+            unknown = sorted(set(rule.consume + rule.produce) - known)
+            if unknown:
+                raise ValueError(
+                    f"acls entry {rule.principal!r} names undeclared topic(s) {', '.join(unknown)}: "
+                    "declare them under `topics:` or fix the names"
+                )
+        return self
+
+    def acl_bindings(self, environment: str) -> list[AclSpec]:
+        """The ACL bindings to apply in ``environment`` (none where the environment sets ``acls: false``)."""
+        env = self.environments.get(environment)
+        if env is not None and not env.acls:
+            return []
+        return bindings_for(self.acls)
 
     @model_validator(mode="after")
     def _unique_names(self) -> TopicCatalog:

@@ -7,8 +7,12 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from typing import Any
 
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import (
+    AclBinding,
+    AclBindingFilter,
+    AclOperation,
+    AclPermissionType,
     AdminClient,
     AlterConfigOpType,
     ConfigEntry,
@@ -16,10 +20,12 @@ from confluent_kafka.admin import (
     ConfigSource,
     NewPartitions,
     NewTopic,
+    ResourcePatternType,
     ResourceType,
 )
 
 from supplystream.errors import ClusterError
+from supplystream.topics.acls import AclSpec, CreateAcl, DeleteAcl, Operation, ResourceKind
 from supplystream.topics.plan import (
     AddPartitions,
     CreateTopic,
@@ -96,6 +102,77 @@ def apply_plan(admin: AdminClient, plan: TopicPlan, report: Report) -> None:
     deletes = [c.topic for c in plan.changes if isinstance(c, DeleteTopic)]
     if deletes:
         _wait_all(admin.delete_topics(deletes, operation_timeout=TIMEOUT_S), "deleting", report)
+    grants = [acl_binding(c.acl) for c in plan.changes if isinstance(c, CreateAcl)]
+    if grants:
+        granted = admin.create_acls(grants, request_timeout=TIMEOUT_S)
+        _wait_all({_describe_binding(b): f for b, f in granted.items()}, "granting", report)
+    revokes = [acl_filter(c.acl) for c in plan.changes if isinstance(c, DeleteAcl)]
+    if revokes:
+        revoked = admin.delete_acls(revokes, request_timeout=TIMEOUT_S)
+        _wait_all({_describe_binding(b): f for b, f in revoked.items()}, "revoking", report)
+
+
+_RESOURCE_TYPES: dict[ResourceKind, ResourceType] = {"topic": ResourceType.TOPIC, "group": ResourceType.GROUP}
+_OPERATIONS: dict[Operation, AclOperation] = {
+    "READ": AclOperation.READ,
+    "WRITE": AclOperation.WRITE,
+    "DESCRIBE": AclOperation.DESCRIBE,
+}
+#: "Match anything" in a filter; the stubs say str, librdkafka takes None.
+_ANY: Any = None
+
+
+def acl_binding(acl: AclSpec) -> AclBinding:
+    """The admin client's binding of one catalog ACL (an ALLOW on a literal name)."""
+    return AclBinding(
+        _RESOURCE_TYPES[acl.resource], acl.name, ResourcePatternType.LITERAL, acl.principal, acl.host,
+        _OPERATIONS[acl.operation], AclPermissionType.ALLOW,
+    )  # fmt: skip
+
+
+def acl_filter(acl: AclSpec) -> AclBindingFilter:
+    """A filter matching exactly one catalog ACL (for deletion)."""
+    return AclBindingFilter(
+        _RESOURCE_TYPES[acl.resource], acl.name, ResourcePatternType.LITERAL, acl.principal, acl.host,
+        _OPERATIONS[acl.operation], AclPermissionType.ALLOW,
+    )  # fmt: skip
+
+
+def observe_acls(admin: AdminClient) -> list[AclSpec]:
+    """The cluster's literal ALLOW bindings on topics and groups for READ, WRITE and DESCRIBE.
+
+    Raises ClusterError when the cluster has no authorizer (nothing to apply ACLs to).
+    """
+    match_all = AclBindingFilter(
+        ResourceType.ANY, _ANY, ResourcePatternType.ANY, _ANY, _ANY, AclOperation.ANY, AclPermissionType.ANY
+    )
+    try:
+        bindings = admin.describe_acls(match_all, request_timeout=TIMEOUT_S).result(timeout=TIMEOUT_S)
+    except KafkaException as exc:
+        error = exc.args[0] if exc.args else None
+        if isinstance(error, KafkaError) and error.code() == KafkaError.SECURITY_DISABLED:
+            raise ClusterError(
+                "topics.yaml declares acls but the cluster has no authorizer (SECURITY_DISABLED): "
+                "enable one on the brokers, or set `acls: false` for this environment in topics.yaml"
+            ) from exc
+        raise ClusterError(f"describing ACLs failed: {exc}") from exc
+    kinds = {value: key for key, value in _RESOURCE_TYPES.items()}
+    operations = {value: key for key, value in _OPERATIONS.items()}
+    found: list[AclSpec] = []
+    for b in bindings:
+        kind = kinds.get(b.restype)
+        operation = operations.get(b.operation)
+        literal_allow = (
+            b.resource_pattern_type == ResourcePatternType.LITERAL
+            and b.permission_type == AclPermissionType.ALLOW
+        )
+        if kind is not None and operation is not None and literal_allow:
+            found.append(AclSpec(b.principal, b.host, kind, b.name, operation))
+    return found
+
+
+def _describe_binding(binding: AclBinding | AclBindingFilter) -> str:
+    return f"{binding.principal} {binding.operation} on {binding.restype} {binding.name}"
 
 
 def _config_requests(changes: Iterable[SetConfig | ResetConfig]) -> list[ConfigResource]:

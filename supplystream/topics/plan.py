@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from supplystream.topics.acls import CreateAcl, DeleteAcl
 from supplystream.topics.catalog import TopicSpec
 
 #: What the broker applies to a topic without its own cleanup.policy (log.cleanup.policy default).
@@ -107,7 +108,7 @@ class Refusal:
         return f"! {self.topic}: {self.reason}"
 
 
-Change = CreateTopic | AddPartitions | SetConfig | ResetConfig | DeleteTopic
+Change = CreateTopic | AddPartitions | SetConfig | ResetConfig | DeleteTopic | CreateAcl | DeleteAcl
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,10 @@ class TopicPlan:
     def deletions(self) -> tuple[DeleteTopic, ...]:
         """The topics this plan deletes."""
         return tuple(c for c in self.changes if isinstance(c, DeleteTopic))
+
+    def revocations(self) -> tuple[DeleteAcl, ...]:
+        """The ACL bindings this plan deletes."""
+        return tuple(c for c in self.changes if isinstance(c, DeleteAcl))
 
 
 def is_compacted(cleanup_policy: str) -> bool:
