@@ -38,4 +38,6 @@ lock:
 bench: bootstrap
 	$(VENV)/supplystream stack up
 	$(VENV)/python -m bench.serde
+	$(VENV)/python -m bench.produce
+	$(VENV)/python -m bench.sinks
 	$(VENV)/python -m bench.atp

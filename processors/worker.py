@@ -62,7 +62,7 @@ def serve_health(processor: AtpProcessor | OrderRouter, settings: Settings, port
         )
 
     group: Any = app.conf.id
-    server = HealthServer(str(group), port, registry=processor.metrics.registry)
+    server = HealthServer(str(group), port, host=settings.metrics_host, registry=processor.metrics.registry)
     server.live("event loop", recent(lambda: observed.beat, LOOP_STALE_S, "last timer tick"))
     server.ready("consumer", ready)
     LagSampler(settings, str(group), (), processor.metrics.registry).start()

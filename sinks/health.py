@@ -24,7 +24,8 @@ def serve_sink_health(
     """Start the health server (live: the loop turns; ready: partitions assigned and circuit closed)
     and the sampler of the sink group's lag; the caller closes both."""
     name = runtime.adapter.name
-    server = HealthServer(name if name.endswith("-sink") else f"{name}-sink", port, registry=registry)
+    process = name if name.endswith("-sink") else f"{name}-sink"
+    server = HealthServer(process, port, host=settings.metrics_host, registry=registry)
     server.live("loop", recent(lambda: runtime.last_step, LOOP_STALE_S, "last consume round"))
     server.ready("assigned", lambda: (runtime.joined, "joined the group" if runtime.joined else "not yet"))
     server.ready(

@@ -182,6 +182,9 @@ class Settings(BaseSettings):
 
     #: Which `environments:` entry of topics.yaml applies (replication, min.insync.replicas).
     environment: str = "local"
+    #: Address every /metrics, /health and /ready server listens on: loopback by default; 0.0.0.0 in a
+    #: container so Prometheus and the orchestrator's probes can reach it.
+    metrics_host: str = "127.0.0.1"
     #: The topic catalog; defaults to the project's own topics.yaml.
     topics_file: Path | None = None
     kafka: KafkaSettings = KafkaSettings()

@@ -48,7 +48,8 @@ def odoo(  # noqa: PLR0917 - typer passes each option as an argument
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if metrics_port is not None:
-        server = HealthServer("odoo-source", metrics_port).live("main", main_thread_alive)
+        server = HealthServer("odoo-source", metrics_port, host=settings.metrics_host)
+        server.live("main", main_thread_alive)
         server.ready("kafka", kafka_reachable(make_admin(settings))).start()
         report(f"metrics on {server.url}/metrics, health on /health and /ready")
     client = OdooClient.from_settings(settings)

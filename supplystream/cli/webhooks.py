@@ -48,7 +48,8 @@ def serve(
         f"({', '.join(s.name for s in webhooks.senders)}) on http://{host}:{port}"
     )
     if metrics_port is not None:
-        server = HealthServer("webhooks", metrics_port).live("main", main_thread_alive)
+        server = HealthServer("webhooks", metrics_port, host=settings.metrics_host)
+        server.live("main", main_thread_alive)
         server.ready("kafka", kafka_reachable(make_admin(settings))).start()
         report(f"metrics on {server.url}/metrics, health on /health and /ready")
     with Publisher.from_settings(settings) as publisher:

@@ -11,9 +11,10 @@ Every library error leaves this module as one of our `OdooError` types.
 from __future__ import annotations
 
 import http.client
+import logging
 import re
 import urllib.error
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -103,6 +104,24 @@ def odoo_errors(url: str, model: str | None = None, method: str | None = None) -
         ) from exc
 
 
+class _HideCallArguments(logging.Filter):
+    """odoorpc logs every JSON-RPC call at DEBUG with its arguments, which carry the password or API key
+    (``/jsonrpc`` calls send it with every ``execute_kw``): keep the URL, hide the arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, Mapping) and "data" in record.args:
+            record.args = {**record.args, "data": "(arguments hidden: they carry credentials)"}
+        return True
+
+
+_ODOORPC_LOGGER = logging.getLogger("odoorpc.rpc.jsonrpclib")
+
+
+def _hide_odoorpc_arguments() -> None:
+    if not any(isinstance(f, _HideCallArguments) for f in _ODOORPC_LOGGER.filters):
+        _ODOORPC_LOGGER.addFilter(_HideCallArguments())
+
+
 class JsonRpcTransport:
     """Odoo's external JSON-RPC API through odoorpc."""
 
@@ -119,6 +138,7 @@ class JsonRpcTransport:
         self._password = password
         self._timeout = timeout_s
         self._odoo: Any = None
+        _hide_odoorpc_arguments()
 
     def _connection(self) -> Any:
         if self._odoo is None:

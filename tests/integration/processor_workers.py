@@ -29,7 +29,7 @@ INPUTS = {
 }
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -53,7 +53,7 @@ class Worker:
             **os.environ,
             **self.env,
             **self.extra_env,
-            "SUPPLYSTREAM_PROCESSORS__WEB_PORT": str(_free_port()),
+            "SUPPLYSTREAM_PROCESSORS__WEB_PORT": str(free_port()),
         }
         with self.log.open("ab") as handle:  # the child keeps its own descriptor
             self.process = subprocess.Popen(

@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
@@ -37,7 +38,7 @@ from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings
 from tests.conftest import supplystream_cli
 from tests.integration.conftest import FreshStack
-from tests.integration.processor_workers import Worker, caught_up, count, read_topic
+from tests.integration.processor_workers import Worker, caught_up, count, free_port, read_topic
 from tests.integration.sink_kafka import wait_until
 
 pytestmark = pytest.mark.integration
@@ -171,12 +172,37 @@ def _check_no_order_allocated_twice(settings: Settings, decode: Decode) -> None:
     assert len(allocations) > 100, "too few allocations to prove anything"
 
 
+def _check_metrics(port: int) -> None:
+    """The restarted ATP worker's /metrics has the named series with values, and it is ready."""
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        assert client.get("/ready").status_code == 200
+        assert client.get("/health").status_code == 200
+        text = client.get("/metrics").text
+    values: dict[str, float] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            values[name] = float(value)
+    for series in (
+        'supplystream_processor_events_total{agent="apply-moves"}',
+        'supplystream_processor_events_total{agent="apply-commands"}',
+        'supplystream_processor_events_total{agent="translate"}',
+        "supplystream_processor_atp_published_total",
+        "supplystream_processor_reservation_grants_total",
+        'supplystream_processor_latency_seconds_count{agent="apply-moves"}',
+    ):
+        assert values.get(series, 0) > 0, f"{series} missing or zero in /metrics"
+
+
 def test_sigkill_mid_stream_changes_no_outcome(fresh_stack: FreshStack, workers: dict[str, Worker]) -> None:
     settings = fresh_stack.settings
     simulation = Simulation(seed=11, config=SimulationConfig(sku_count=60, flows_per_second=0.5))
     with Publisher.from_settings(settings) as publisher:
         publisher.publish_all(itertools.islice(simulation, EVENTS), timeout_s=120)
+    metrics_port = free_port()
+    workers["atp"].extra_env["SUPPLYSTREAM_PROCESSORS__METRICS_PORT"] = str(metrics_port)
     _run_with_kills(settings, workers["atp"], workers["router"])
+    _check_metrics(metrics_port)
     decode, registry = _decoder(fresh_stack)
     try:
         _check_atp_equals_recomputation(settings, decode)

@@ -284,11 +284,6 @@ def test_commands_using_the_secrets_at_debug_level_print_none(secrets_round: Rou
     assert "127.0.0.1" in outputs["sinks migrate planning (PostgreSQL DSN)"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="odoorpc logs every JSON-RPC call at DEBUG with its args, and /jsonrpc calls carry the password "
-    "(or API key) in args, which odoorpc does not mask; needs a log filter in supplystream/odoo/transport.py",
-)
 def test_odoo_calls_at_debug_level_log_no_api_key(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -166,7 +166,7 @@ def test_one_deployment_per_process_with_probes_on_health_and_ready() -> None:
             ("startupProbe", "/health"),
             ("readinessProbe", "/ready"),
         ]:
-            assert f"http://127.0.0.1:{port}{path}" in " ".join(container[probe]["exec"]["command"])
+            assert container[probe]["httpGet"] == {"path": path, "port": port}
         labels = deployment["spec"]["template"]["metadata"]["labels"]
         assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
 
