@@ -34,10 +34,9 @@ stack-down: bootstrap
 lock:
 	$(VENV)/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
 
-## Benchmarks (need the local stack's registry: `supplystream stack up`).
+## Every benchmark, one report: bench/RESULTS.md (needs the local stack; `make bench BENCH_ARGS=--quick`
+## for reduced sizes).
+BENCH_ARGS ?=
 bench: bootstrap
 	$(VENV)/supplystream stack up
-	$(VENV)/python -m bench.serde
-	$(VENV)/python -m bench.produce
-	$(VENV)/python -m bench.sinks
-	$(VENV)/python -m bench.atp
+	$(VENV)/python -m bench.run_all $(BENCH_ARGS)

@@ -42,6 +42,7 @@ from typing import Any
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import NewTopic
 
+from bench.report import Figure
 from processors.atp_processor import APP_ID
 from processors.config import load_processor_config
 from producers.publisher import EventEncoder
@@ -344,7 +345,7 @@ class Bench:
         progress(f"{topic}: {len(records):,} produced in {produced:.1f}s, committed at {rate:,.0f} events/s")
         return rate
 
-    def throughput(self) -> list[str]:
+    def throughput(self) -> tuple[list[str], list[Figure]]:
         args = self.args
         keys = args.keys
         progress(f"encoding {args.events:,} x {args.rounds + 1} stock.moved events over {keys:,} keys")
@@ -370,7 +371,20 @@ class Bench:
         ours_median, theirs_median = statistics.median(ours_rates), statistics.median(theirs_rates)
         ratio = ours_median / theirs_median
         verdict = "met" if ratio >= THROUGHPUT_TARGET else "NOT met"
-        return [
+        figure = Figure(
+            bench="atp",
+            name=(
+                f"ATP processor (1 worker, RocksDB), median of {args.rounds} x {args.events:,} "
+                f"over {keys:,} keys"
+            ),
+            ours=ours_median,
+            unit="events/s",
+            reference=theirs_median,
+            reference_name="raw confluent-kafka consume->produce",
+            target=f">= {THROUGHPUT_TARGET:.0%} of the reference",
+            met=ratio >= THROUGHPUT_TARGET,
+        )
+        lines = [
             (
                 f"{args.rounds} rounds x {args.events:,} stock.moved events over {keys:,} keys, "
                 f"commit interval {self.settings.processors.commit_interval_s:g}s, median"
@@ -383,6 +397,7 @@ class Bench:
                 f"passthrough: {', '.join(f'{r:,.0f}' for r in theirs_rates)}"
             ),
         ]
+        return lines, [figure]
 
     def _latencies(
         self, topic: str, output: str, alive: Callable[[], bool], rate: int, seconds: float
@@ -419,7 +434,7 @@ class Bench:
             (arrivals.seen[cid] - sent_at) * 1000 for cid, sent_at in sent.items() if cid in arrivals.seen
         )
 
-    def latency(self) -> list[str]:
+    def latency(self) -> tuple[list[str], list[Figure]]:
         args = self.args
         ours = self._latencies(MOVES, CHANGES, lambda: self.worker.alive, args.rate, args.seconds)
         self.sample_rss()
@@ -428,7 +443,27 @@ class Bench:
         low = self._latencies(MOVES, CHANGES, lambda: self.worker.alive, args.low_rate, 10)
         p99 = percentile(ours, 99)
         verdict = "met" if p99 <= LATENCY_TARGET_MS else "NOT met"
-        return [
+        figures = [
+            Figure(
+                bench="atp",
+                name=f"stock.moved -> atp.changed p99 at {args.rate:,} events/s for {args.seconds:g}s",
+                ours=p99,
+                unit="ms",
+                reference=percentile(theirs, 99),
+                reference_name="passthrough copy.in -> copy.out p99",
+                target=f"p99 <= {LATENCY_TARGET_MS:.0f} ms",
+                met=p99 <= LATENCY_TARGET_MS,
+            ),
+            Figure(
+                bench="atp",
+                name=f"diagnostic: stock.moved -> atp.changed p99 at {args.low_rate:,} events/s for 10s",
+                ours=percentile(low, 99),
+                unit="ms",
+                target="none (diagnostic, no queueing)",
+                met=None,
+            ),
+        ]
+        lines = [
             (
                 f"{self.args.rate:,} events/s for {self.args.seconds:g}s; produce call (linger.ms=0) -> "
                 f"output record consumed; faust producer linger: {FAUST_LINGER}"
@@ -447,6 +482,7 @@ class Bench:
                 f"p50 {percentile(low, 50):6.1f} ms  p99 {percentile(low, 99):6.1f} ms  max {low[-1]:6.1f} ms"
             ),
         ]
+        return lines, figures
 
     def _probe_after_start(self, label: str) -> float:
         """Start the worker, produce a probe at once; seconds until its atp.changed arrives."""
@@ -477,7 +513,7 @@ class Bench:
         finally:
             arrivals.close()
 
-    def scale(self) -> list[str]:
+    def scale(self) -> tuple[list[str], list[Figure]]:
         args = self.args
         count = args.scale_keys
         progress(f"encoding {count:,} stock.moved events, one per distinct key")
@@ -523,7 +559,34 @@ class Bench:
         rss_verdict = "met" if peak <= RSS_TARGET else "NOT met"
         worst = max(kept, wiped)
         recovery_verdict = "met" if worst <= RECOVERY_TARGET_S else "NOT met"
-        return [
+        recovery_target = f"<= {RECOVERY_TARGET_S:.0f} s"
+        figures = [
+            Figure(
+                bench="atp",
+                name=f"worker RSS peak with {count:,} distinct keys (RocksDB)",
+                ours=peak / 2**20,
+                unit="MiB",
+                target=f"<= {RSS_TARGET / 2**20:,.0f} MiB (1 GiB)",
+                met=peak <= RSS_TARGET,
+            ),
+            Figure(
+                bench="atp",
+                name=f"restart to the probe's atp.changed, {count:,} keys, data dir kept",
+                ours=kept,
+                unit="s",
+                target=recovery_target,
+                met=kept <= RECOVERY_TARGET_S,
+            ),
+            Figure(
+                bench="atp",
+                name=f"restart to the probe's atp.changed, {count:,} keys, data dir wiped (changelog)",
+                ours=wiped,
+                unit="s",
+                target=recovery_target,
+                met=wiped <= RECOVERY_TARGET_S,
+            ),
+        ]
+        lines = [
             f"{count:,} distinct keys (plus the throughput/latency keys) in one worker, RocksDB",
             f"processing them: {processed_s:,.0f}s ({count / processed_s:,.0f} events/s, produce included)",
             (
@@ -539,6 +602,7 @@ class Bench:
             f"restart, data dir wiped: {wiped:6.1f}s to the probe's atp.changed (changelog recovery)",
             f"recovery target <= {RECOVERY_TARGET_S:.0f}s: {recovery_verdict}",
         ]
+        return lines, figures
 
     @property
     def data_dir(self) -> Path:
@@ -569,7 +633,8 @@ def create_copy_topics(settings: Settings) -> None:
 SECTIONS = ["throughput", "latency", "scale"]
 
 
-def run(args: argparse.Namespace) -> None:
+def run(args: argparse.Namespace) -> list[Figure]:
+    """The sections on a private stack: print their lines, return their figures."""
     python = f"{platform.python_implementation()} {platform.python_version()}"
     print(
         f"bench/atp on {python}, {os.cpu_count()} CPUs, faust-streaming {version('faust-streaming')}, "
@@ -583,6 +648,7 @@ def run(args: argparse.Namespace) -> None:
     worker: Worker | None = None
     reference: Passthrough | None = None
     moves: Moves | None = None
+    figures: list[Figure] = []
     try:
         settings = stack.settings
         create_copy_topics(settings)
@@ -602,8 +668,11 @@ def run(args: argparse.Namespace) -> None:
             if args.only and name not in args.only:
                 continue
             print(f"\n== {name}", flush=True)
-            for line in getattr(bench, name)():
+            section: Callable[[], tuple[list[str], list[Figure]]] = getattr(bench, name)
+            lines, section_figures = section()
+            for line in lines:
                 print(line, flush=True)
+            figures += section_figures
         bench.producer.flush(30)
     finally:
         if worker is not None:
@@ -614,9 +683,11 @@ def run(args: argparse.Namespace) -> None:
             moves.close()
         progress("stopping the private stack")
         stop_private_stack(stack)
+    return figures
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> list[Figure]:
+    """Run the bench (or, with --passthrough, the reference process); the figures measured."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -629,11 +700,11 @@ def main() -> None:
     parser.add_argument("--low-rate", type=int, default=100, help="latency diagnostic: a low rate")
     parser.add_argument("--scale-keys", type=int, default=1_000_000, help="distinct keys for RSS/recovery")
     parser.add_argument("--passthrough", nargs=2, metavar=("SOURCE", "TARGET"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.passthrough:
         passthrough(*args.passthrough)
-    else:
-        run(args)
+        return []
+    return run(args)
 
 
 if __name__ == "__main__":

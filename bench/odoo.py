@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bench.report import Figure
 from supplystream.errors import OdooError
 from supplystream.odoo.client import CREATE_MULTI_SINCE, OdooClient
 from supplystream.odoo.transport import JsonRpcTransport
@@ -82,17 +83,39 @@ def measure(client: OdooClient, count: int) -> dict[str, Measure]:
     }
 
 
-def main() -> None:
-    """Measure every reachable backend and print the report."""
+def figures(backend: str, count: int, results: dict[str, Measure]) -> list[Figure]:
+    """Batched against one call per record, records/s, for create and write on ``backend``."""
+    pairs = [
+        ("create, batched", "create, one call per record"),
+        ("write, grouped by value", "write, one call per record"),
+    ]
+    return [
+        Figure(
+            bench="odoo",
+            name=f"{backend}: {batched}, {count} records",
+            ours=results[batched].records / results[batched].seconds,
+            unit="records/s",
+            reference=results[single].records / results[single].seconds,
+            reference_name=single,
+            target="none (batched vs per record, same run)",
+            met=None,
+        )
+        for batched, single in pairs
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> list[Figure]:
+    """Measure every reachable backend, print the report, return the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=200)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     settings = load_settings()
     backends = [
         Backend("Odoo 17 stand-in", f"http://127.0.0.1:{settings.stack.odoo_standin_port}", "supplystream"),
         Backend("Odoo 11 (real)", f"http://127.0.0.1:{settings.stack.odoo_port}", "supplystream_odoo11"),
     ]
     print(f"{args.records} records per mode, same run")
+    measured: list[Figure] = []
     for backend in backends:
         client = OdooClient(JsonRpcTransport(backend.url, backend.database, "admin", "admin", timeout_s=60))
         try:
@@ -107,6 +130,8 @@ def main() -> None:
         create = results["create, one call per record"].seconds / results["create, batched"].seconds
         write = results["write, one call per record"].seconds / results["write, grouped by value"].seconds
         print(f"  batched/per-record records/s: create {create:.1f}x, write {write:.1f}x")
+        measured += figures(f"{backend.name} (Odoo {client.version})", args.records, results)
+    return measured
 
 
 if __name__ == "__main__":

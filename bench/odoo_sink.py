@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import random
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench.report import Figure
 from sinks.base import SinkRecord
 from sinks.odoo import OdooSink
 from supplystream.events import (
@@ -250,8 +252,8 @@ def private_standin() -> Iterator[str]:
             log.close()
 
 
-def report(url: str, database: str, args: argparse.Namespace) -> list[str]:
-    """Both modes against the Odoo at ``url``: the report's lines."""
+def report(url: str, database: str, args: argparse.Namespace) -> tuple[list[str], list[Figure]]:
+    """Both modes against the Odoo at ``url``: the report's lines and its figures."""
     modes = {
         "batched": run_mode(url, database, batched=True, args=args),
         "one event at a time": run_mode(url, database, batched=False, args=args),
@@ -265,7 +267,30 @@ def report(url: str, database: str, args: argparse.Namespace) -> list[str]:
         f" batched vs one at a time: {single.calls / batched.calls:.1f}x fewer calls, "
         f"{(batched.events / batched.seconds) / (single.events / single.seconds):.1f}x events/s"
     )
-    return lines
+    stream = f"{batched.events:,} events, batches of {args.batch}"
+    figures = [
+        Figure(
+            bench="sinks/odoo",
+            name=f"Odoo sink batched, {stream}",
+            ours=batched.events / batched.seconds,
+            unit="events/s",
+            reference=single.events / single.seconds,
+            reference_name="one event at a time",
+            target="none (batched vs one at a time, same stream)",
+            met=None,
+        ),
+        Figure(
+            bench="sinks/odoo",
+            name=f"Odoo calls for the stream, batched, {stream}",
+            ours=batched.calls,
+            unit="calls",
+            reference=single.calls,
+            reference_name="one event at a time",
+            target="none (fewer is better)",
+            met=None,
+        ),
+    ]
+    return lines, figures
 
 
 def parser() -> argparse.ArgumentParser:
@@ -282,23 +307,26 @@ def parser() -> argparse.ArgumentParser:
     return options
 
 
-def run(args: argparse.Namespace) -> list[str]:
-    """Measure ``--url``, or a private stand-in started for the measure."""
+def run(args: argparse.Namespace) -> tuple[list[str], list[Figure]]:
+    """Measure ``--url``, or a private stand-in started for the measure: lines and figures."""
     if args.url:
         return report(args.url, args.database, args)
     with private_standin() as url:
         return report(url, args.database, args)
 
 
-def section(_sinks_args: argparse.Namespace) -> list[str]:
-    """bench/sinks' Odoo section: this bench with its own defaults (Odoo-sized, not planning-sized)."""
-    return run(parser().parse_args([]))
+def section(sinks_args: argparse.Namespace) -> tuple[list[str], list[Figure]]:
+    """bench/sinks' Odoo section: this bench with its own defaults (Odoo-sized, not planning-sized),
+    or the options in bench/sinks' ``--odoo-args``."""
+    return run(parser().parse_args(shlex.split(getattr(sinks_args, "odoo_args", "") or "")))
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Parse the options and print the report."""
-    for line in run(parser().parse_args(argv)):
+def main(argv: Sequence[str] | None = None) -> list[Figure]:
+    """Parse the options, print the report and return its figures."""
+    lines, figures = run(parser().parse_args(argv))
+    for line in lines:
         print(line)
+    return figures
 
 
 if __name__ == "__main__":

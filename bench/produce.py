@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Sequence
 
+from bench.report import Figure
 from producers.publisher import Publisher
 from supplystream.clients import make_producer
 from supplystream.roundtrip import sample_event
@@ -21,12 +23,12 @@ from supplystream.settings import load_settings
 TARGET = 0.5
 
 
-def main() -> None:
-    """Print events/s for both producers and their ratio."""
+def main(argv: Sequence[str] | None = None) -> list[Figure]:
+    """Print events/s for both producers and their ratio; return them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     settings = load_settings()
     events = [sample_event(n) for n in range(args.events)]
     with Publisher.from_settings(settings) as publisher:
@@ -61,6 +63,18 @@ def main() -> None:
     print(f"publisher (model -> Avro serde -> headers -> acks=all): {ours:>10,.0f} events/s")
     print(f"raw confluent-kafka, same bytes and settings:          {theirs:>10,.0f} events/s")
     print(f"ratio {ratio:.0%} (target >= {TARGET:.0%}: {'met' if ratio >= TARGET else 'NOT met'})")
+    return [
+        Figure(
+            bench="produce",
+            name=f"publisher, stock.moved acknowledged, median of {args.rounds} x {args.events:,}",
+            ours=ours,
+            unit="events/s",
+            reference=theirs,
+            reference_name="raw confluent-kafka, same bytes and settings",
+            target=f">= {TARGET:.0%} of the reference",
+            met=ratio >= TARGET,
+        )
+    ]
 
 
 if __name__ == "__main__":

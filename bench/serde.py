@@ -14,7 +14,7 @@ import platform
 import statistics
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from importlib.metadata import version
 from pathlib import Path
@@ -25,6 +25,7 @@ from confluent_kafka.schema_registry.avro import AvroDeserializer as ConfluentDe
 from confluent_kafka.schema_registry.avro import AvroSerializer as ConfluentSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from bench.report import Figure
 from supplystream.contracts.schemas import EventSchema, load_event_schemas
 from supplystream.paths import schemas_dir
 from supplystream.registry import SchemaRegistry, registry_client_config
@@ -86,12 +87,12 @@ def _rate(round_trip: Callable[[], object], count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def main() -> None:
-    """Print events/s (median of rounds) for both serdes and their ratio, per event type."""
+def main(argv: Sequence[str] | None = None) -> list[Figure]:
+    """Print events/s (median of rounds) for both serdes and their ratio, per event type; return them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000, help="events per round")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per serde")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     settings = load_settings()
     schemas = load_event_schemas(schemas_dir())
     print(
@@ -99,6 +100,7 @@ def main() -> None:
     )
     print(f"fastavro {version('fastavro')}, confluent-kafka {version('confluent-kafka')}")
     print(f"registry: {settings.registry_url}; {args.rounds} rounds x {args.events} events, median")
+    figures: list[Figure] = []
     print(f"{'event type':<14} {'ours ev/s':>11} {'confluent ev/s':>15} {'ratio':>7}  target")
     with (
         SchemaRegistry.from_settings(settings) as registry,
@@ -118,6 +120,19 @@ def main() -> None:
                 f"{event_type:<14} {ours_median:>11,.0f} {theirs_median:>15,.0f} {ratio:>6.2f}x  "
                 f">= {TARGET_RATIO:.0f}x {verdict}"
             )
+            figures.append(
+                Figure(
+                    bench="serde",
+                    name=f"{event_type} encode+decode, median of {args.rounds} x {args.events:,}",
+                    ours=ours_median,
+                    unit="events/s",
+                    reference=theirs_median,
+                    reference_name="confluent-kafka AvroSerializer/AvroDeserializer",
+                    target=f">= {TARGET_RATIO:.0f}x the reference",
+                    met=ratio >= TARGET_RATIO,
+                )
+            )
+    return figures
 
 
 def _round_trips(

@@ -10,7 +10,7 @@ Run: `supplystream stack up`, then `.venv/bin/python -m bench.sinks [--only plan
 - odoo: the Odoo sink's Odoo calls/s and events/s, batched versus one event at a time, against a
   private Odoo 17 stand-in, the same stream per mode (see `bench.odoo_sink`, own defaults).
 
-A section is a function ``(args) -> list of lines``; add one to ``SECTIONS``.
+A section is a function ``(args) -> (lines, figures)``; add one to ``SECTIONS``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import psycopg
 from psycopg import sql
 
 from bench import odoo_sink
+from bench.report import Figure
 from sinks.base import SinkRecord
 from sinks.planning import PlanningSink
 from sinks.planning.tables import TABLES
@@ -35,7 +36,7 @@ from tests.integration.planning_stream import planning_stream
 
 PLANNING_TARGET = 50_000.0
 
-Section = Callable[[argparse.Namespace], list[str]]
+Section = Callable[[argparse.Namespace], tuple[list[str], list[Figure]]]
 
 
 def _records(count: int) -> list[SinkRecord]:
@@ -47,7 +48,7 @@ def _batches(records: Sequence[SinkRecord], size: int) -> list[Sequence[SinkReco
     return [records[i : i + size] for i in range(0, len(records), size)]
 
 
-def planning(args: argparse.Namespace) -> list[str]:
+def planning(args: argparse.Namespace) -> tuple[list[str], list[Figure]]:
     """Planning sink events/s on the local stack's PostgreSQL."""
     settings = load_settings()
     dsn = settings.postgres_dsn
@@ -81,12 +82,31 @@ def planning(args: argparse.Namespace) -> list[str]:
     verdict = "met" if rate >= PLANNING_TARGET else "NOT met"
     shape = f"{len(records):,} events (8 types, 10% duplicates, out-of-order versions)"
     target = f"target >= {PLANNING_TARGET:,.0f}/s: {verdict}"
-    return [
+    figures = [
+        Figure(
+            bench="sinks/planning",
+            name=f"planning sink into empty tables, median of {args.rounds} x {len(records):,} events",
+            ours=rate,
+            unit="events/s",
+            target=f">= {PLANNING_TARGET:,.0f} events/s",
+            met=rate >= PLANNING_TARGET,
+        ),
+        Figure(
+            bench="sinks/planning",
+            name=f"planning sink replay (all no-op upserts), {len(records):,} events",
+            ours=replay,
+            unit="events/s",
+            target="none (informational)",
+            met=None,
+        ),
+    ]
+    lines = [
         f"{args.rounds} rounds x {shape}, batches of {args.batch:,}, median",
         f"planning sink, into empty tables:          {rate:>10,.0f} events/s ({target})",
         f"planning sink, replay (all no-op upserts): {replay:>10,.0f} events/s",
         f"rounds: {', '.join(f'{r:,.0f}' for r in rates)}",
     ]
+    return lines, figures
 
 
 #: (name, section) in the order they run.
@@ -96,7 +116,8 @@ SECTIONS: list[tuple[str, Section]] = [
 ]
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> list[Figure]:
+    """Run the sections, print their lines, return their figures."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -104,15 +125,20 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=50_000, help="events per round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--batch", type=int, default=2000, help="records per write (the runtime's batch)")
-    args = parser.parse_args()
+    parser.add_argument("--odoo-args", default="", help="options for the odoo section (bench.odoo_sink)")
+    args = parser.parse_args(argv)
     python = f"{platform.python_implementation()} {platform.python_version()}"
     print(f"bench/sinks on {python}, {os.cpu_count()} CPUs")
+    figures: list[Figure] = []
     for name, section in SECTIONS:
         if args.only and name not in args.only:
             continue
         print(f"\n== {name}")
-        for line in section(args):
+        lines, section_figures = section(args)
+        for line in lines:
             print(line)
+        figures += section_figures
+    return figures
 
 
 if __name__ == "__main__":
