@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from processors.commands import Keyed, Origin, commands_for, decode, encode, keyed, split_key
@@ -23,7 +24,10 @@ from processors.config import ProcessorConfig
 from processors.ledger import Figures, Ledger, Step, apply, from_json, to_json
 from processors.metrics import ProcessorMetrics
 from processors.streams import (
+    BAD_MESSAGE,
+    BAD_RECORD,
     Codecs,
+    Output,
     clock_us,
     dead_letter,
     ensure_changelog,
@@ -87,9 +91,10 @@ class AtpProcessor:
         self.moves = raw_topic(app, "stock.moved")
         self.sources = raw_topic(app, *TRANSLATED)
         self.commands = raw_topic(app, COMMANDS)
-        self.replies = raw_topic(app, REPLIES)
-        self.atp_changed = raw_topic(app, "atp.changed")
-        self.dlq = raw_topic(app, self.codecs.catalog.dead_letters.topic_for(APP_ID))
+        self.command_out = Output.of(app, COMMANDS, self.metrics.events_out)
+        self.replies = Output.of(app, REPLIES, self.metrics.events_out)
+        self.atp_changed = Output.of(app, "atp.changed", self.metrics.events_out)
+        self.dlq = Output.of(app, self.codecs.catalog.dead_letters.topic_for(APP_ID), self.metrics.events_out)
         self.table = app.Table(
             TABLE,
             partitions=self.codecs.catalog.partitions_of("stock.moved"),
@@ -114,9 +119,21 @@ class AtpProcessor:
             await send_event(self.atp_changed, self.codecs, event)
             self.metrics.published.inc()
         if step.reply is not None:
-            await self.replies.send(key=step.reply.order_id.encode(), value=encode_reply(step.reply))
+            await self.replies.send(step.reply.order_id.encode(), encode_reply(step.reply))
             if not step.duplicate:
                 (self.metrics.grants if step.reply.granted > 0 else self.metrics.refusals).inc()
+
+    def _commands_of(self, message: Any) -> tuple[Mapping[str, Any], list[Keyed]]:
+        """Decode a business event and derive its commands (raises what a bad record raises)."""
+        record = self.codecs.decode(message.topic, message.value)
+        pairs = commands_for(self.codecs.event_type_of(message.topic), record, self.config.warehouse_codes)
+        origin = Origin(message.topic, message.partition, message.offset)
+        correlation, event_id = str(record.get("correlation_id", "")), str(record.get("event_id", ""))
+        return record, keyed(origin, pairs, correlation, event_id)
+
+    async def _reject(self, agent: str, message: Any, error: BaseException) -> None:
+        await dead_letter(self.dlq, APP_ID, message, error)
+        self.metrics.dead_letters.labels(agent).inc()
 
     async def _apply_moves(self, stream: Any) -> None:
         agent = "apply-moves"
@@ -124,19 +141,9 @@ class AtpProcessor:
             message = event.message
             started = self.metrics.started()
             try:
-                record = self.codecs.decode(message.topic, message.value)
-                pairs = commands_for(
-                    self.codecs.event_type_of(message.topic), record, self.config.warehouse_codes
-                )
-                items = keyed(
-                    Origin(message.topic, message.partition, message.offset),
-                    pairs,
-                    str(record.get("correlation_id", "")),
-                    str(record.get("event_id", "")),
-                )
-            except (DeserializationError, KeyError, ValueError, TypeError) as exc:
-                await dead_letter(self.dlq, APP_ID, message, exc)
-                self.metrics.dead_letters.labels(agent).inc()
+                record, items = self._commands_of(message)
+            except BAD_RECORD as exc:
+                await self._reject(agent, message, exc)
                 continue
             if any(item.key.encode() != message.key for item in items):
                 # Applied here it would land in a partition of the table that does not own the key.
@@ -144,12 +151,11 @@ class AtpProcessor:
                     f"stock.moved key {message.key!r} is not the event's sku|warehouse; "
                     "the producer must key by sku|warehouse (topics.yaml)"
                 )
-                await dead_letter(self.dlq, APP_ID, message, wrong_key)
-                self.metrics.dead_letters.labels(agent).inc()
+                await self._reject(agent, message, wrong_key)
                 continue
             for item in items:
                 await self._apply(item)
-            self.metrics.processed(agent, started, record)
+            self.metrics.processed(agent, message.topic, started, record)
 
     async def _apply_commands(self, stream: Any) -> None:
         agent = "apply-commands"
@@ -158,12 +164,11 @@ class AtpProcessor:
             started = self.metrics.started()
             try:
                 item = decode(message.key.decode(), message.value)
-            except (KeyError, ValueError, TypeError, AttributeError) as exc:
-                await dead_letter(self.dlq, APP_ID, message, exc)
-                self.metrics.dead_letters.labels(agent).inc()
+            except BAD_MESSAGE as exc:
+                await self._reject(agent, message, exc)
                 continue
             await self._apply(item)
-            self.metrics.processed(agent, started, None)
+            self.metrics.processed(agent, message.topic, started, None)
 
     async def _translate(self, stream: Any) -> None:
         agent = "translate"
@@ -171,23 +176,13 @@ class AtpProcessor:
             message = event.message
             started = self.metrics.started()
             try:
-                record = self.codecs.decode(message.topic, message.value)
-                pairs = commands_for(
-                    self.codecs.event_type_of(message.topic), record, self.config.warehouse_codes
-                )
-            except (DeserializationError, KeyError, ValueError, TypeError) as exc:
-                await dead_letter(self.dlq, APP_ID, message, exc)
-                self.metrics.dead_letters.labels(agent).inc()
+                record, items = self._commands_of(message)
+            except BAD_RECORD as exc:
+                await self._reject(agent, message, exc)
                 continue
-            items = keyed(
-                Origin(message.topic, message.partition, message.offset),
-                pairs,
-                str(record.get("correlation_id", "")),
-                str(record.get("event_id", "")),
-            )
             for item in items:
-                await self.commands.send(key=item.key.encode(), value=encode(item))
-            self.metrics.processed(agent, started, record)
+                await self.command_out.send(item.key.encode(), encode(item))
+            self.metrics.processed(agent, message.topic, started, record)
 
     def prepare(self) -> None:
         """Make sure the table's changelog exists before the worker starts."""

@@ -37,6 +37,8 @@ class ProcessorMetrics:
 
     registry: CollectorRegistry
     events: Counter
+    events_in: Counter
+    events_out: Counter
     latency: Histogram
     end_to_end: Histogram
     table_keys: Gauge
@@ -57,6 +59,15 @@ class ProcessorMetrics:
         return cls(
             registry=registry,
             events=Counter("supplystream_processor_events", "Events processed", ["agent"], registry=registry),
+            events_in=Counter(
+                "supplystream_processor_events_in",
+                "Records consumed, per topic",
+                ["topic"],
+                registry=registry,
+            ),
+            events_out=Counter(
+                "supplystream_processor_events_out", "Records sent, per topic", ["topic"], registry=registry
+            ),
             latency=Histogram(
                 "supplystream_processor_latency_seconds",
                 "Time to process one event",
@@ -130,9 +141,10 @@ class ProcessorMetrics:
     def started() -> float:
         return time.perf_counter()
 
-    def processed(self, agent: str, started: float, record: Mapping[str, Any] | None) -> None:
-        """One event through ``agent``: count it, time it, and its age when it carries ``occurred_at``."""
+    def processed(self, agent: str, topic: str, started: float, record: Mapping[str, Any] | None) -> None:
+        """One event of ``topic`` through ``agent``: count it, time it, and its age (``occurred_at``)."""
         self.events.labels(agent).inc()
+        self.events_in.labels(topic).inc()
         self.latency.labels(agent).observe(time.perf_counter() - started)
         occurred = record.get("occurred_at") if record is not None else None
         if isinstance(occurred, dt.datetime):

@@ -25,7 +25,9 @@ from processors.metrics import ProcessorMetrics
 from processors.router import Outcome, Request, Routing, answered, settled, start
 from processors.routing import Line, OrderToRoute
 from processors.streams import (
+    BAD_RECORD,
     Codecs,
+    Output,
     dead_letter,
     ensure_changelog,
     make_app,
@@ -71,17 +73,23 @@ def order_to_route(placed: OrderPlaced) -> OrderToRoute:
     )
 
 
+def _envelope(state: Routing, kind: str, company: str) -> dict[str, Any]:
+    """The envelope of the router's events; the id is deterministic, so a re-sent copy is recognisable."""
+    return {
+        "event_id": uuid.uuid5(uuid.NAMESPACE_URL, f"supplystream:{kind}:{state.order.order_id}"),
+        "occurred_at": now(),
+        "source": SOURCE,
+        "correlation_id": state.correlation_id,
+        "company": company,
+        "order_id": state.order.order_id,
+    }
+
+
 def allocated_event(state: Routing, lines: tuple[Request, ...], company: str) -> OrderAllocated:
-    """order.allocated with a deterministic id: a re-sent allocation is recognisably the same."""
-    order_id = state.order.order_id
+    """order.allocated of a finished order."""
     return OrderAllocated(
-        event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"supplystream:order-allocated:{order_id}"),
+        **_envelope(state, "order-allocated", company),
         event_type=OrderAllocated.EVENT_TYPE,
-        occurred_at=now(),
-        source=SOURCE,
-        correlation_id=state.correlation_id,
-        company=company,
-        order_id=order_id,
         lines=tuple(
             Allocation(line_id=r.line_id, sku=r.sku, warehouse=r.warehouse, quantity=r.quantity)
             for r in sorted(lines, key=lambda r: (r.line_id, r.warehouse))
@@ -90,16 +98,10 @@ def allocated_event(state: Routing, lines: tuple[Request, ...], company: str) ->
 
 
 def backordered_event(state: Routing, outcome: Outcome, company: str) -> OrderBackordered:
-    """order.backordered with a deterministic id."""
-    order_id = state.order.order_id
+    """order.backordered of a finished order."""
     return OrderBackordered(
-        event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"supplystream:order-backordered:{order_id}"),
+        **_envelope(state, "order-backordered", company),
         event_type=OrderBackordered.EVENT_TYPE,
-        occurred_at=now(),
-        source=SOURCE,
-        correlation_id=state.correlation_id,
-        company=company,
-        order_id=order_id,
         lines=tuple(
             Backorder(
                 line_id=s.line_id,
@@ -128,10 +130,10 @@ class OrderRouter:
         app = self.app
         self.placed = raw_topic(app, "order.placed")
         self.replies = raw_topic(app, REPLIES)
-        self.commands = raw_topic(app, COMMANDS)
-        self.allocated = raw_topic(app, "order.allocated")
-        self.backordered = raw_topic(app, "order.backordered")
-        self.dlq = raw_topic(app, self.codecs.catalog.dead_letters.topic_for(APP_ID))
+        self.command_out = Output.of(app, COMMANDS, self.metrics.events_out)
+        self.allocated = Output.of(app, "order.allocated", self.metrics.events_out)
+        self.backordered = Output.of(app, "order.backordered", self.metrics.events_out)
+        self.dlq = Output.of(app, self.codecs.catalog.dead_letters.topic_for(APP_ID), self.metrics.events_out)
         self.table = app.Table(
             TABLE,
             partitions=self.codecs.catalog.partitions_of("order.placed"),
@@ -178,7 +180,7 @@ class OrderRouter:
             Origin(message.topic, message.partition, message.offset), sends, state.correlation_id, ""
         )
         for item in items:
-            await self.commands.send(key=item.key.encode(), value=encode(item))
+            await self.command_out.send(item.key.encode(), encode(item))
         company = self.config.company
         if outcome.allocated:
             await send_event(self.allocated, self.codecs, allocated_event(state, outcome.allocated, company))
@@ -195,7 +197,7 @@ class OrderRouter:
             try:
                 record = self.codecs.decode(message.topic, message.value)
                 placed = OrderPlaced.from_record(record)
-            except (DeserializationError, KeyError, ValueError, TypeError) as exc:
+            except BAD_RECORD as exc:
                 await dead_letter(self.dlq, APP_ID, message, exc)
                 self.metrics.dead_letters.labels(agent).inc()
                 continue
@@ -231,7 +233,7 @@ class OrderRouter:
                     (f"{r.sku}|{r.warehouse}", _reserve(state, r)) for r in state.outstanding.values()
                 )
                 await self._handle(key, Outcome(state, reserve=reserve), message)
-            self.metrics.processed(agent, started, record)
+            self.metrics.processed(agent, message.topic, started, record)
 
     async def _take_replies(self, stream: Any) -> None:
         agent = "take-replies"
@@ -240,7 +242,7 @@ class OrderRouter:
             started = self.metrics.started()
             try:
                 reply = decode_reply(message.value)
-            except (KeyError, ValueError, TypeError) as exc:
+            except BAD_RECORD as exc:
                 await dead_letter(self.dlq, APP_ID, message, exc)
                 self.metrics.dead_letters.labels(agent).inc()
                 continue
@@ -253,10 +255,10 @@ class OrderRouter:
                     Origin(message.topic, message.partition, message.offset), list(outcome.drop), "", ""
                 )
                 for item in items:
-                    await self.commands.send(key=item.key.encode(), value=encode(item))
+                    await self.command_out.send(item.key.encode(), encode(item))
             else:
                 await self._handle(reply.order_id, outcome, message)
-            self.metrics.processed(agent, started, None)
+            self.metrics.processed(agent, message.topic, started, None)
 
 
 def _reserve(state: Routing, request: Request) -> Reserve:

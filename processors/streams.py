@@ -28,7 +28,7 @@ from sinks.dead_letters import dead_letter_headers, failure_of
 from supplystream.clients import make_admin
 from supplystream.contracts.registration import load_contracts
 from supplystream.contracts.schemas import EventSchema
-from supplystream.errors import ClusterError, ConfigurationError
+from supplystream.errors import ClusterError, ConfigurationError, DeserializationError
 from supplystream.events import Event
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
@@ -36,6 +36,12 @@ from supplystream.settings import Settings
 from supplystream.topics.catalog import TopicCatalog
 
 log = logging.getLogger(__name__)
+
+
+#: What a malformed input record raises while it is decoded or mapped: it goes to the dead letters.
+BAD_RECORD: tuple[type[Exception], ...] = (DeserializationError, KeyError, ValueError, TypeError)
+#: The same, for internal JSON messages (a missing field can surface as an AttributeError).
+BAD_MESSAGE: tuple[type[Exception], ...] = (*BAD_RECORD, AttributeError)
 
 
 def _credentials(settings: Settings) -> Any:
@@ -186,10 +192,33 @@ class Codecs:
         self.registry.close()
 
 
-async def send_event(topic: Any, codecs: Codecs, event: Event) -> None:
-    """Send a business event through faust's producer (flushed before the next commit)."""
+Headers = list[tuple[str, bytes]]
+
+
+@dataclass
+class Output:
+    """A topic a processor writes to, counted per topic."""
+
+    topic: Any
+    name: str
+    sent: Any  # the events_out counter child for this topic
+
+    @classmethod
+    def of(cls, app: faust.App, name: str, events_out: Any) -> Output:
+        return cls(raw_topic(app, name), name, events_out.labels(name))
+
+    async def send(
+        self, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]] | None = None
+    ) -> None:
+        """Send through faust's producer (flushed before the next offset commit)."""
+        await self.topic.send(key=key, value=value, headers=headers)
+        self.sent.inc()
+
+
+async def send_event(output: Output, codecs: Codecs, event: Event) -> None:
+    """Send a business event, encoded by the one encoder."""
     encoded = codecs.encoder.encode(event)
-    await topic.send(key=encoded.key, value=encoded.value, headers=encoded.headers)
+    await output.send(encoded.key, encoded.value, encoded.headers)
 
 
 async def dead_letter(dlq: Any, consumer: str, message: Any, error: BaseException) -> None:
@@ -203,7 +232,7 @@ async def dead_letter(dlq: Any, consumer: str, message: Any, error: BaseExceptio
         failure=failure_of(error, 1, moment, moment, "decode"),
         original={name: bytes(value) for name, value in (message.headers or [])},
     )
-    await dlq.send(key=message.key, value=message.value, headers=headers)
+    await dlq.send(message.key, message.value, headers)
     log.warning(
         "dead-lettered %s[%d]@%d: %s",
         message.topic,

@@ -88,18 +88,7 @@ def _run_with_kills(settings: Settings, atp: Worker, router: Worker) -> None:
     )
     router.kill()
     router.start()
-    for timeout_s, poll_s in ((300, 2), (60, 3)):
-        # Twice, a few seconds apart: replies and commands may still have been in flight.
-        wait_until(
-            lambda: (
-                _running(atp, router)
-                and caught_up(settings, "atp-processor")
-                and caught_up(settings, "order-router")
-            ),
-            timeout_s,
-            "both processors to catch up after their restarts",
-            poll_s=poll_s,
-        )
+    _caught_up(settings, atp, router)
     assert atp.starts == 2
     assert router.starts == 2
     assert atp.alive, "the ATP worker died after its restart: see atp.log in the test's tmp dir"
@@ -188,6 +177,9 @@ def _check_metrics(port: int) -> None:
         'supplystream_processor_events_total{agent="apply-commands"}',
         'supplystream_processor_events_total{agent="translate"}',
         "supplystream_processor_atp_published_total",
+        'supplystream_processor_events_in_total{topic="stock.moved"}',
+        'supplystream_processor_events_out_total{topic="atp.changed"}',
+        'supplystream_processor_events_out_total{topic="order-router.replies"}',
         "supplystream_processor_reservation_grants_total",
         'supplystream_processor_latency_seconds_count{agent="apply-moves"}',
     ):
@@ -224,7 +216,8 @@ def _latest(settings: Settings, decode: Decode) -> dict[str, tuple[int, Figures3
 
 def _caught_up(settings: Settings, *workers: Worker) -> None:
     groups = {"atp": "atp-processor", "router": "order-router"}
-    for timeout_s, poll_s in ((300, 2), (60, 3)):
+    # Twice, a few seconds apart: replies and commands may still have been in flight.
+    for timeout_s, poll_s in ((600, 2), (60, 3)):
         wait_until(
             lambda: _running(*workers) and all(caught_up(settings, groups[w.name]) for w in workers),
             timeout_s,
