@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -210,6 +211,16 @@ class RebuildAtp:
             ]
             publisher.publish_all(events, timeout_s=120)
         self.progress(f"published {report.published:,} changed positions on atp.changed")
+        # Like Kafka Streams' reset tool, a rebuild invalidates every local copy of the table: a worker
+        # must recover the rebuilt table from its changelog, not trust a local store whose positions
+        # predate the rebuild.
+        local = self.settings.processors.data_dir.expanduser().resolve() / APP_ID
+        shutil.rmtree(local, ignore_errors=True)
+        self.progress(
+            f"removed this machine's local copy of the table ({local}); on other machines remove "
+            f"<data_dir>/{APP_ID} before starting the workers: they recover the rebuilt table from "
+            f"{CHANGELOG}"
+        )
 
 
 def dt_us(moment: dt.datetime) -> int:

@@ -49,7 +49,8 @@ def rebuild(
     Stop the ATP workers first. The rebuild reads stock.moved and the order, shipment and receipt
     topics, recomputes every position with the current code and deploy/processors.yaml, keeps the
     router's live holds, writes the changed ledgers into the table's changelog and publishes each
-    changed position once on atp.changed with a higher version. Then start the workers again.
+    changed position once on atp.changed with a higher version, and removes this machine's local copy of
+    the table (remove <data_dir>/atp-processor on other machines too). Then start the workers again.
     """
     from processors.config import load_processor_config  # noqa: PLC0415 - faust is heavy: import only to run
     from processors.rebuild import RebuildAtp  # noqa: PLC0415

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import TopicPartition
+from confluent_kafka import KafkaException, TopicPartition
 
 from processors.atp_processor import COMMANDS, TRANSLATED
 from processors.order_router import REPLIES
@@ -103,7 +103,10 @@ def count(settings: Settings, topic: str) -> int:
 
 def caught_up(settings: Settings, group: str) -> bool:
     """Whether ``group`` committed the end of every input partition."""
-    return sum(group_lag(settings, group, INPUTS[group]).values()) == 0
+    try:
+        return sum(group_lag(settings, group, INPUTS[group]).values()) == 0
+    except KafkaException:  # a young cluster's group coordinator may not be ready yet: ask again
+        return False
 
 
 @dataclass(frozen=True)

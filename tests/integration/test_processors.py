@@ -246,7 +246,11 @@ def test_rebuild_after_a_configuration_fix(
         warehouse["safety_stock"] = 2
     config_file = tmp_path / "processors.yaml"
     config_file.write_text(yaml.safe_dump(fixed))
-    env = {**fresh_stack.env, "SUPPLYSTREAM_PROCESSORS__CONFIG_FILE": str(config_file)}
+    env = {
+        **fresh_stack.env,
+        "SUPPLYSTREAM_PROCESSORS__CONFIG_FILE": str(config_file),
+        "SUPPLYSTREAM_PROCESSORS__DATA_DIR": atp.env["SUPPLYSTREAM_PROCESSORS__DATA_DIR"],
+    }
     decode, registry = _decoder(fresh_stack)
     try:
         before = _latest(settings, decode)
@@ -258,6 +262,7 @@ def test_rebuild_after_a_configuration_fix(
 
         done = supplystream_cli("processors", "rebuild", "atp", env=env)
         assert done.returncode == 0, done.stdout + done.stderr
+        assert not (Path(env["SUPPLYSTREAM_PROCESSORS__DATA_DIR"]) / "atp-processor").exists()
         after = _latest(settings, decode)
         config = load_processor_config(config_file)
         _check_atp_equals_recomputation(settings, decode, config)
