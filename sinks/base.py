@@ -59,6 +59,19 @@ class PermanentSinkError(SinkError):
     """This event can never be applied as it is (conflicting data, a missing record): dead-lettered."""
 
 
+class NotYetApplicableError(PermanentSinkError):
+    """This event depends on one the target has not applied yet (an order not created yet, a delivery
+    not there before its order is confirmed): most likely that one is still on its way on another
+    topic or partition, since Kafka orders records only within a partition.
+
+    Returned in a `Rejected` (or raised for a single record). The runtime does not dead-letter it at
+    once: it rewinds the record's partition to it, pauses that partition for a backoff (the others go
+    on; the records before it are committed) and tries again, until ``defer_timeout_s`` has passed
+    since it was first deferred; only then is it dead-lettered, with a message saying what it waited
+    for. A runtime that does not know this class treats it as the `PermanentSinkError` it is.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class Rejected:
     """A record of the batch that cannot be applied, and why; the rest of the batch was applied."""
@@ -79,7 +92,9 @@ class SinkAdapter(Protocol):
 
         Raise `TransientSinkError` / `TargetUnavailableError` when the whole batch should be retried
         (it will be re-sent as is, so the write must be idempotent). Per-record permanent problems are
-        returned, not raised, so the other records still apply.
+        returned, not raised, so the other records still apply; a record that must wait for another
+        one is returned with a `NotYetApplicableError` (the records after it on its partition may
+        have been applied: they are written again when the partition is retried).
         """
         ...
 

@@ -20,6 +20,7 @@ class SinkMetrics:
     applied: Counter
     retried: Counter
     dead_lettered: Counter
+    deferred: Counter
     batch_size: Histogram
     apply_latency: Histogram
     end_to_end_latency: Histogram
@@ -52,6 +53,12 @@ class SinkMetrics:
                 "supplystream_sink_dead_lettered",
                 "Events sent to the dead-letter topic.",
                 ["sink", "topic", "error"],
+                registry=registry,
+            ),
+            deferred=Counter(
+                "supplystream_sink_deferred",
+                "Records the target could not apply yet (they wait for an earlier record): retried later.",
+                ["sink", "topic"],
                 registry=registry,
             ),
             batch_size=Histogram(

@@ -15,7 +15,15 @@ Errors:
   `PermanentSinkError` alone → dead letter, stage ``apply``; the partition moves on;
 - `TargetUnavailableError` → the circuit opens: every assigned partition is paused and rewound to its
   first unapplied offset; ``adapter.probe()`` is called at backoff intervals; when it answers the
-  partitions resume from there. Nothing is skipped and nothing is retried into the void.
+  partitions resume from there. Nothing is skipped and nothing is retried into the void;
+- `NotYetApplicableError` (a `Rejected` record, or raised for one record) → the record waits for one
+  not applied yet (likely on another topic or partition): its partition is committed up to it,
+  rewound to it and paused for a backoff (``backoff_base_s`` doubling up to ``backoff_max_s``) while
+  the other partitions go on; it is tried again when the partition resumes. Records after it on that
+  partition are not dead-lettered or counted yet (the adapter may have written them: they are
+  written again, idempotently). Only when ``defer_timeout_s`` has passed since it was first deferred
+  is it dead-lettered, with a message saying what it waited for. Deferrals are counted
+  (``supplystream_sink_deferred``, `RunSummary.deferred`).
 
 Dead letters (headers: `sinks.dead_letters`) are acknowledged by Kafka before the offsets move.
 Partitions being revoked get their applied offsets committed; SIGTERM/SIGINT (`stop_on_signals`)
@@ -40,7 +48,9 @@ from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from sinks.backoff import Backoff
 from sinks.base import (
+    NotYetApplicableError,
     PermanentSinkError,
+    Rejected,
     SinkAdapter,
     SinkRecord,
     TargetUnavailableError,
@@ -78,6 +88,8 @@ class RunSummary:
     skipped_tombstones: int = 0
     batches: int = 0
     circuit_opened: int = 0
+    #: Times a record was deferred (it waited for a record not applied yet; see the module docstring).
+    deferred: int = 0
     per_topic: dict[str, int] = field(default_factory=dict)
 
 
@@ -115,12 +127,25 @@ class _Consumed:
     end_offsets: dict[Position, int] = field(default_factory=dict)
 
 
+@dataclass
+class _Deferral:
+    """A record waiting for one the target has not applied yet."""
+
+    #: When it was first deferred (``time.monotonic()``).
+    since: float
+    attempts: _Attempts = field(default_factory=_Attempts)
+
+
 class _Unavailable(Exception):  # noqa: N818 - control flow inside the runtime, never escapes
     """The target stopped answering while records of the batch were still unapplied."""
 
 
 class _Stopped(Exception):  # noqa: N818 - control flow inside the runtime, never escapes
     """Stop was requested while the batch waited for a retry."""
+
+
+class _Waiting(Exception):  # noqa: N818 - control flow inside the runtime, never escapes
+    """The record is deferred: it waits for a record the target has not applied yet."""
 
 
 def stop_on_signals(stop: threading.Event) -> None:
@@ -170,6 +195,10 @@ class SinkRuntime:
         self._assigned: set[Position] = set()
         #: Offsets applied but not yet committed (a commit that failed is retried later).
         self._uncommitted: dict[Position, int] = {}
+        #: Records deferred (NotYetApplicableError) by (topic, partition, offset), until applied or given up.
+        self._deferred: dict[tuple[str, int, int], _Deferral] = {}
+        #: Partitions paused because a record of theirs waits, and when to resume them (monotonic).
+        self._paused_until: dict[Position, float] = {}
         self._subscribed = False
         self._closed = False
         #: For health checks: the group assigned partitions at least once; the loop's last round.
@@ -257,6 +286,7 @@ class SinkRuntime:
         if self._circuit.is_open:
             self._while_open()
             return 0
+        self._resume_waiting()
         messages = self._consumer.consume(self.config.batch_size, self.config.poll_timeout_s)
         messages = [m for m in messages if self._usable(m)]
         if not messages:
@@ -290,11 +320,12 @@ class SinkRuntime:
             self._rewind({_position(m): m.offset() or 0 for m in reversed(messages)})
             stop.wait(self._retry.delay(1, self._random.random()))
             return
-        done, letters = self._apply(consumed, stop)
-        # Records from the first unapplied one of each partition stay unapplied (circuit or stop).
-        unapplied: dict[Position, int] = {}
+        done, letters, waiting = self._apply(consumed, stop)
+        # Records from the first unapplied one of each partition stay unapplied (circuit, stop, waiting).
+        unapplied: dict[Position, int] = dict(waiting)
         for record in consumed.records[done:]:
-            unapplied.setdefault((record.topic, record.partition), record.offset)
+            position = (record.topic, record.partition)
+            unapplied[position] = min(unapplied.get(position, record.offset), record.offset)
         for message, letter in consumed.undecodable:
             first_unapplied = unapplied.get(_position(message))
             if first_unapplied is None or (message.offset() or 0) < first_unapplied:
@@ -307,6 +338,7 @@ class SinkRuntime:
         self._commit_uncommitted()
         if unapplied and not stop.is_set():
             self._rewind(unapplied)
+            self._pause_waiting(waiting)
         if self._circuit.is_open:
             self._pause_all()
 
@@ -350,11 +382,14 @@ class SinkRuntime:
 
     # -- applying ------------------------------------------------------------------------------
 
-    def _apply(self, consumed: _Consumed, stop: threading.Event) -> tuple[int, list[DeadLetter]]:
-        """Apply the batch; how many leading records are done, and the dead letters for them."""
+    def _apply(
+        self, consumed: _Consumed, stop: threading.Event
+    ) -> tuple[int, list[DeadLetter], dict[Position, int]]:
+        """Apply the batch: how many leading records are done, the dead letters for them, and the
+        offset of the first waiting (deferred) record of each partition that has one."""
         records = consumed.records
         if not records:
-            return 0, []
+            return 0, [], {}
         batch = _Attempts()
         try:
             while True:
@@ -362,7 +397,7 @@ class SinkRuntime:
                     rejected = self._write(records)
                 except TargetUnavailableError as exc:
                     self._open_circuit(exc, records[0])
-                    return 0, []
+                    return 0, [], {}
                 except PermanentSinkError as exc:
                     batch.failed(exc)
                     log.warning("%s: batch refused (%s); applying record by record", self.adapter.name, exc)
@@ -378,35 +413,66 @@ class SinkRuntime:
                         break
                     self._wait(batch.count, stop, exc)
                     continue
-                rejected_at = {(r.record.topic, r.record.partition, r.record.offset): r for r in rejected}
-                letters = [
-                    self._letter(consumed.raw[pos], rejection.record.headers, batch, rejection.error, "apply")
-                    for pos, rejection in rejected_at.items()
-                ]
-                self._count_applied([r for r in records if _pos(r) not in rejected_at])
-                return len(records), letters
+                return self._settle(consumed, batch, rejected)
             return self._apply_one_by_one(consumed, batch, stop)
         except _Stopped:
-            return 0, []
+            return 0, [], {}
+
+    def _settle(
+        self, consumed: _Consumed, batch: _Attempts, rejected: Sequence[Rejected]
+    ) -> tuple[int, list[DeadLetter], dict[Position, int]]:
+        """After a batch write: defer what waits, dead-letter what was refused, count what applied.
+
+        On a partition with a waiting record, the records after it are read again later, so they
+        are neither dead-lettered nor counted now.
+        """
+        rejected_at = {_pos(r.record): r for r in rejected}
+        waiting: dict[Position, int] = {}
+        expired: dict[tuple[str, int, int], DeadLetter] = {}
+        for pos, rejection in sorted(rejected_at.items()):
+            if isinstance(rejection.error, NotYetApplicableError) and pos[:2] not in waiting:
+                letter = self._defer(rejection.record, consumed.raw[pos], rejection.error)
+                if letter is None:
+                    waiting[pos[:2]] = pos[2]
+                else:
+                    expired[pos] = letter
+
+        def now(pos: tuple[str, int, int]) -> bool:
+            return pos[2] < waiting.get(pos[:2], pos[2] + 1)
+
+        letters = [
+            expired.get(pos)
+            or self._letter(consumed.raw[pos], rejection.record.headers, batch, rejection.error, "apply")
+            for pos, rejection in rejected_at.items()
+            if now(pos)
+        ]
+        self._count_applied([r for r in consumed.records if _pos(r) not in rejected_at and now(_pos(r))])
+        return len(consumed.records), letters, waiting
 
     def _apply_one_by_one(
         self, consumed: _Consumed, batch: _Attempts, stop: threading.Event
-    ) -> tuple[int, list[DeadLetter]]:
+    ) -> tuple[int, list[DeadLetter], dict[Position, int]]:
         letters: list[DeadLetter] = []
+        waiting: dict[Position, int] = {}
         for done, record in enumerate(consumed.records):
+            if (record.topic, record.partition) in waiting:
+                continue  # read again once the waiting record before it applies
             attempts = _Attempts(batch.count, batch.first, batch.last, batch.error)
             try:
                 letter = self._apply_record(record, consumed.raw[_pos(record)], attempts, stop)
             except (_Unavailable, _Stopped):
-                return done, letters
+                return done, letters, waiting
+            except _Waiting:
+                waiting[(record.topic, record.partition)] = record.offset
+                continue
             if letter is not None:
                 letters.append(letter)
-        return len(consumed.records), letters
+        return len(consumed.records), letters, waiting
 
     def _apply_record(
         self, record: SinkRecord, message: Message, attempts: _Attempts, stop: threading.Event
     ) -> DeadLetter | None:
-        """Apply one record; its dead letter when it cannot be applied."""
+        """Apply one record; its dead letter when it cannot be applied (`_Waiting` when it is deferred)."""
         tries = 0
         while True:
             tries += 1
@@ -415,6 +481,8 @@ class SinkRuntime:
             except TargetUnavailableError as exc:
                 self._open_circuit(exc, record)
                 raise _Unavailable from exc
+            except NotYetApplicableError as exc:
+                return self._defer_or_raise(record, message, exc)
             except PermanentSinkError as exc:
                 attempts.failed(exc)
                 return self._letter(message, record.headers, attempts, exc, "apply")
@@ -425,11 +493,70 @@ class SinkRuntime:
                 self._count_retry([record])
                 self._wait(tries, stop, exc)
                 continue
+            if rejected and isinstance(rejected[0].error, NotYetApplicableError):
+                return self._defer_or_raise(record, message, rejected[0].error)
             if rejected:
                 attempts.failed(rejected[0].error)
                 return self._letter(message, record.headers, attempts, rejected[0].error, "apply")
             self._count_applied([record])
             return None
+
+    # -- records waiting for others (NotYetApplicableError) -------------------------------------
+
+    def _defer(self, record: SinkRecord, message: Message, error: NotYetApplicableError) -> DeadLetter | None:
+        """Note that ``record`` waits; its dead letter once it waited ``defer_timeout_s``, else None."""
+        key = _pos(record)
+        deferral = self._deferred.setdefault(key, _Deferral(time.monotonic()))
+        deferral.attempts.failed(error)
+        waited = time.monotonic() - deferral.since
+        if waited >= self.config.defer_timeout_s:
+            del self._deferred[key]
+            expired = NotYetApplicableError(
+                f"{error} -- still not applicable after waiting {waited:.0f}s (defer_timeout_s "
+                f"{self.config.defer_timeout_s:g}): apply what it waits for, then re-drive it"
+            )
+            return self._letter(message, record.headers, deferral.attempts, expired, "apply")
+        self._metrics.deferred.labels(self.adapter.name, record.topic).inc()
+        self.summary.deferred += 1
+        log.info(
+            "%s: %s[%d]@%d deferred (%s), waiting %.0fs so far (event_id=%s correlation_id=%s)",
+            self.adapter.name, record.topic, record.partition, record.offset, error, waited,
+            record.event_id, record.correlation_id,
+        )  # fmt: skip
+        return None
+
+    def _defer_or_raise(
+        self, record: SinkRecord, message: Message, error: NotYetApplicableError
+    ) -> DeadLetter:
+        letter = self._defer(record, message, error)
+        if letter is None:
+            raise _Waiting
+        return letter
+
+    def _pause_waiting(self, waiting: Mapping[Position, int]) -> None:
+        """Pause the partitions whose record ``waiting`` holds for a backoff growing with its deferrals."""
+        paused = []
+        for (topic, partition), offset in waiting.items():
+            if (topic, partition) not in self._assigned:
+                continue
+            deferral = self._deferred.get((topic, partition, offset))
+            delay = self._retry.delay(deferral.attempts.count if deferral else 1, self._random.random())
+            self._paused_until[(topic, partition)] = time.monotonic() + delay
+            paused.append(TopicPartition(topic, partition))
+        if paused:
+            self._consumer.pause(paused)
+
+    def _resume_waiting(self) -> None:
+        """Resume the partitions whose waiting record is due for another try."""
+        if not self._paused_until:
+            return
+        now = time.monotonic()
+        due = sorted(position for position, until in self._paused_until.items() if until <= now)
+        for position in due:
+            del self._paused_until[position]
+        resumed = [TopicPartition(t, p) for t, p in due if (t, p) in self._assigned]
+        if resumed:
+            self._consumer.resume(resumed)
 
     def _write(self, records: Sequence[SinkRecord]) -> Sequence[Any]:
         started = time.perf_counter()
@@ -505,6 +632,7 @@ class SinkRuntime:
         event_id = headers.get("event_id", b"").decode("utf-8", "replace")
         correlation_id = headers.get("correlation_id", b"").decode("utf-8", "replace")
         failure = attempts.failure(error, stage)
+        self._deferred.pop((topic, partition, offset), None)
         return DeadLetter(
             key=message.key(),
             value=message.value(),
@@ -579,6 +707,7 @@ class SinkRuntime:
         self._commit_uncommitted()
         for position in revoked:
             self._uncommitted.pop(position, None)
+        self._forget_waiting(revoked)
         self._assigned -= revoked
         log.info("%s: revoked %s", self.adapter.name, _describe(partitions))
 
@@ -586,8 +715,16 @@ class SinkRuntime:
         lost = {(tp.topic, tp.partition) for tp in partitions}
         for position in lost:
             self._uncommitted.pop(position, None)
+        self._forget_waiting(lost)
         self._assigned -= lost
         log.warning("%s: lost %s (another member owns them now)", self.adapter.name, _describe(partitions))
+
+    def _forget_waiting(self, positions: set[Position]) -> None:
+        """The new owner of these partitions times their waiting records itself."""
+        for position in positions:
+            self._paused_until.pop(position, None)
+        for key in [k for k in self._deferred if k[:2] in positions]:
+            del self._deferred[key]
 
     # -- metrics -------------------------------------------------------------------------------
 
@@ -596,6 +733,8 @@ class SinkRuntime:
         applied = self._metrics.applied
         latency = self._metrics.end_to_end_latency
         name = self.adapter.name
+        for record in records:
+            self._deferred.pop(_pos(record), None)
         for topic, group in _by_topic(records):
             applied.labels(name, topic).inc(len(group))
             self.summary.per_topic[topic] = self.summary.per_topic.get(topic, 0) + len(group)

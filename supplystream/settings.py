@@ -115,6 +115,10 @@ class SinkSettings(_Section):
     #: While the target is unreachable: first probe delay and the longest gap between probes.
     probe_base_s: float = Field(default=1.0, gt=0)
     probe_max_s: float = Field(default=30.0, gt=0)
+    #: A record the target cannot apply yet (`sinks.base.NotYetApplicableError`: it waits for a record
+    #: on another topic or partition) is retried for this long after it was first deferred, then
+    #: dead-lettered.
+    defer_timeout_s: float = Field(default=120.0, gt=0)
     #: Serve Prometheus metrics on this port (``/metrics``); unset: no HTTP server.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     #: The channel sink's channels file (sinks/channels/config.py); unset: deploy/channels.example.yaml.

@@ -6,10 +6,14 @@ to do, and makes the calls. Every decision is idempotent by construction:
 - ``stock.moved`` from an external system becomes an inventory adjustment named
   `adjustment_reference` (the event id); an adjustment of that name already done means applied.
   Events from Odoo itself are echoes (Odoo already has that move) and are never written back.
+- ``order.placed`` from a sales channel (not Odoo) creates a draft ``sale.order`` named after the
+  order id; an order of that name already there means applied. An unknown SKU is refused.
 - ``order.allocated`` confirms a draft order; an order already confirmed from the same warehouse is
-  done; confirmed from another warehouse, or cancelled, is a conflict for a person.
+  done; confirmed from another warehouse, or cancelled, is a conflict for a person; an order Odoo
+  does not have yet is `NotYet`: it waits for its ``order.placed``.
 - ``shipment.confirmed`` validates an open outgoing picking with the tracking reference; a done
-  picking with the same reference is done; every picking done with another reference is a conflict.
+  picking with the same reference is done; every picking done with another reference is a conflict;
+  an order without an outgoing picking yet (not created or not confirmed yet) is `NotYet`.
 - ``atp.changed``: the latest version per SKU and warehouse wins (the stored ``x_version`` is
   compared by `supplystream.odoo.operations.write_atp` in the same write).
 """
@@ -17,11 +21,19 @@ to do, and makes the calls. Every decision is idempotent by construction:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from supplystream.events import AtpChanged, OrderAllocated, ShipmentConfirmed, Source, StockMoved
+from supplystream.events import (
+    AtpChanged,
+    OrderAllocated,
+    OrderPlaced,
+    ShipmentConfirmed,
+    Source,
+    StockMoved,
+)
 from supplystream.odoo.operations import AtpRow, many2one_id
 
 #: The system whose events are never written back to Odoo: they came from it (no echo loop).
@@ -30,6 +42,8 @@ ODOO_SYSTEM = "odoo"
 ADJUSTMENT_PREFIX = "SupplyStream stock.moved "
 #: Picking states that can still be validated.
 OPEN_PICKING_STATES = frozenset({"draft", "waiting", "confirmed", "partially_available", "assigned"})
+#: The outcome of an event whose effect Odoo already has.
+ALREADY_DONE = "already done"
 #: Sale order states of a confirmed order (``done`` is Odoo 11-16's locked order).
 CONFIRMED_ORDER_STATES = frozenset({"sale", "done"})
 DRAFT_ORDER_STATES = frozenset({"draft", "sent"})
@@ -38,6 +52,54 @@ DRAFT_ORDER_STATES = frozenset({"draft", "sent"})
 def is_echo(source: Source) -> bool:
     """Whether an event came from Odoo itself, so writing it back would apply it twice."""
     return source.system.strip().lower() == ODOO_SYSTEM
+
+
+@dataclass(frozen=True)
+class NotYet:
+    """The event cannot be applied yet: it waits for an earlier one (`sinks.base.NotYetApplicableError`)."""
+
+    reason: str
+
+
+# -- order.placed -> a draft sale order -----------------------------------------------------------
+
+
+def partner_name(event: OrderPlaced) -> str:
+    """The name of the ``res.partner`` created for a channel order's customer (``ref`` = customer_ref)."""
+    return f"{event.channel} customer {event.customer_ref}"
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """A draft ``sale.order`` to create: ``name`` = the platform's order id, one line per ordered line."""
+
+    name: str
+    customer_ref: str
+    partner_name: str
+    #: (product id, quantity), in the order's line order.
+    lines: tuple[tuple[int, Decimal], ...]
+
+
+def intake_decision(
+    event: OrderPlaced, existing: AbstractSet[str], products: Mapping[str, int]
+) -> NewOrder | str:
+    """`NewOrder`, `ALREADY_DONE` when a sale order of that name exists, or why it cannot be created."""
+    if event.order_id in existing:
+        return ALREADY_DONE
+    unknown = sorted({line.sku for line in event.lines if line.sku not in products})
+    if unknown:
+        skus = ", ".join(repr(sku) for sku in unknown)
+        return (
+            f"order.placed {event.order_id}: SKU {skus} is not a product in Odoo (no product.product "
+            "with that default_code); create the product in Odoo (the demo catalog: `supplystream odoo "
+            "seed`), then re-drive the event from the dead-letter topic"
+        )
+    return NewOrder(
+        name=event.order_id,
+        customer_ref=event.customer_ref,
+        partner_name=partner_name(event),
+        lines=tuple((products[line.sku], line.quantity) for line in event.lines),
+    )
 
 
 # -- stock.moved -> inventory adjustment ----------------------------------------------------------
@@ -127,13 +189,16 @@ class OrderView:
 
 
 CONFIRM = "confirm"
-ALREADY_DONE = "already done"
 
 
-def order_decision(order: OrderView | None, name: str, warehouse_id: int) -> str:
-    """`CONFIRM`, `ALREADY_DONE`, or why the order cannot be confirmed from ``warehouse_id``."""
+def order_decision(order: OrderView | None, name: str, warehouse_id: int) -> str | NotYet:
+    """`CONFIRM`, `ALREADY_DONE`, `NotYet` (no such order yet), or why the order cannot be confirmed
+    from ``warehouse_id``."""
     if order is None:
-        return f"no sale.order named {name!r} in Odoo"
+        return NotYet(
+            f"no sale.order named {name!r} in Odoo yet: waiting for its order.placed to create it "
+            "(or for the order to be entered in Odoo)"
+        )
     if order.state in CONFIRMED_ORDER_STATES:
         if order.warehouse_id == warehouse_id:
             return ALREADY_DONE
@@ -185,8 +250,9 @@ class AlreadyShipped:
 
 def shipment_decision(
     event: ShipmentConfirmed, pickings: Sequence[PickingView]
-) -> Validate | AlreadyShipped | str:
-    """What to do for ``event`` given the pickings of its order (or its picking): or why nothing can."""
+) -> Validate | AlreadyShipped | NotYet | str:
+    """What to do for ``event`` given the pickings of its order (or its picking), `NotYet` while its
+    order has no outgoing picking (not created or not confirmed yet), or why nothing can be done."""
     tracking = event.tracking_number
     if event.odoo_picking_id is not None:
         matching = [p for p in pickings if p.picking_id == event.odoo_picking_id]
@@ -196,7 +262,10 @@ def shipment_decision(
     else:
         candidates = sorted((p for p in pickings if p.origin == event.order_id), key=lambda p: p.picking_id)
         if not candidates:
-            return f"no outgoing stock.picking for order {event.order_id!r} in Odoo (is the order confirmed?)"
+            return NotYet(
+                f"no outgoing stock.picking for order {event.order_id!r} in Odoo yet: waiting for the "
+                "order to be created and confirmed (its order.placed and order.allocated)"
+            )
     for picking in candidates:
         if picking.tracking_ref == tracking and picking.state == "done":
             return AlreadyShipped(picking.picking_id)

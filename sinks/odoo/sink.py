@@ -1,11 +1,14 @@
-"""`OdooSink`: applies stock.moved, order.allocated, shipment.confirmed and atp.changed to Odoo.
+"""`OdooSink`: applies order.placed, order.allocated, stock.moved, shipment.confirmed and atp.changed
+to Odoo.
 
 A thin shell: decode, look up ids, ask `sinks.odoo.plan` what to do, call
 `supplystream.odoo.operations` (which knows the Odoo versions). Batched: one read per kind of
 record per batch, lists to ``create``, grouped ``write``s, one ``action_confirm`` for all orders.
 Odoo's errors become the sink contract's: unreachable (refused, 5xx, timeout) and refused logins
 are `TargetUnavailableError` (the runtime pauses and probes), concurrent updates the client could
-not retry away are `TransientSinkError`, a record Odoo refuses or lacks is `Rejected` alone.
+not retry away are `TransientSinkError`, a record Odoo refuses or lacks is `Rejected` alone, and a
+record waiting for an earlier one (an allocation or a shipment of an order Odoo does not have, or has
+not confirmed, yet) is `Rejected` with a `NotYetApplicableError`, which the runtime retries later.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sinks.base import (
+    NotYetApplicableError,
     PermanentSinkError,
     Rejected,
     SinkRecord,
@@ -34,7 +38,7 @@ from supplystream.errors import (
     OdooUnavailableError,
     OdooValidationError,
 )
-from supplystream.events import AtpChanged, OrderAllocated, ShipmentConfirmed, StockMoved
+from supplystream.events import AtpChanged, OrderAllocated, OrderPlaced, ShipmentConfirmed, StockMoved
 from supplystream.odoo import operations as ops
 from supplystream.odoo.client import OdooClient
 from supplystream.settings import Settings
@@ -44,8 +48,8 @@ log = logging.getLogger("supplystream.sinks.odoo")
 SINK_NAME = "odoo-sink"
 #: Odoo refused this record (its data, or a record missing): reject it, apply the others.
 REFUSALS = (OdooValidationError, OdooMissingRecordError)
-HANDLED: dict[str, type[StockMoved | OrderAllocated | ShipmentConfirmed | AtpChanged]] = {
-    cls.EVENT_TYPE: cls for cls in (OrderAllocated, StockMoved, ShipmentConfirmed, AtpChanged)
+HANDLED: dict[str, type[OrderPlaced | StockMoved | OrderAllocated | ShipmentConfirmed | AtpChanged]] = {
+    cls.EVENT_TYPE: cls for cls in (OrderPlaced, OrderAllocated, StockMoved, ShipmentConfirmed, AtpChanged)
 }
 
 
@@ -116,11 +120,51 @@ class OdooSink:
                 self._count(record.event_type, "echo")
                 continue
             kinds[record.event_type].append((record, event))
-        # Business order: an order is confirmed before it ships; ATP last (it reflects the rest).
+        # Business order: an order is created, then confirmed, then shipped; ATP last (it reflects the rest).
+        rejected += self._placed(kinds[OrderPlaced.EVENT_TYPE])
         rejected += self._orders(kinds[OrderAllocated.EVENT_TYPE])
         rejected += self._stock(kinds[StockMoved.EVENT_TYPE])
         rejected += self._shipments(kinds[ShipmentConfirmed.EVENT_TYPE])
         rejected += self._atp(kinds[AtpChanged.EVENT_TYPE])
+        return rejected
+
+    # -- order.placed --------------------------------------------------------------------------
+
+    def _placed(self, items: list[tuple[SinkRecord, OrderPlaced]]) -> list[Rejected]:
+        if not items:
+            return []
+        rejected: list[Rejected] = []
+        known = ops.existing_sale_orders(self._client, [event.order_id for _, event in items])
+        products = self._products_for({line.sku for _, event in items for line in event.lines})
+        wanted: dict[str, tuple[SinkRecord, plan.NewOrder]] = {}
+        for record, event in items:
+            decision = plan.intake_decision(event, known, products)
+            if decision == plan.ALREADY_DONE:
+                self._count(record.event_type, "unchanged")
+            elif isinstance(decision, str):
+                rejected.append(self._reject(record, decision))
+            else:
+                wanted[decision.name] = (record, decision)
+                known.add(decision.name)  # a repeat later in the batch is already applied
+        partners = ops.ensure_partners(
+            self._client, {new.customer_ref: new.partner_name for _, new in wanted.values()}
+        )
+        drafts = [
+            ops.DraftOrder(new.name, partners[new.customer_ref], new.customer_ref, new.lines)
+            for _, new in wanted.values()
+        ]
+        try:
+            ops.create_draft_orders(self._client, drafts)
+            created = len(drafts)
+        except REFUSALS:  # one order is refused: create them one by one to find which
+            created = 0
+            for draft in drafts:
+                try:
+                    ops.create_draft_orders(self._client, [draft])
+                    created += 1
+                except REFUSALS as exc:
+                    rejected.append(self._reject(wanted[draft.name][0], str(exc)))
+        self._count(OrderPlaced.EVENT_TYPE, "applied", created)
         return rejected
 
     # -- order.allocated -----------------------------------------------------------------------
@@ -156,6 +200,8 @@ class OdooSink:
             elif decision == plan.ALREADY_DONE:
                 records_of.setdefault(view.order_id if view else 0, []).append(record)
                 self._count(record.event_type, "unchanged")
+            elif isinstance(decision, plan.NotYet):
+                rejected.append(self._defer(record, decision.reason))
             else:
                 rejected.append(self._reject(record, decision))
         try:
@@ -231,6 +277,9 @@ class OdooSink:
         carriers = self._carriers_by_name()
         for record, event in items:
             decision = plan.shipment_decision(event, pickings)
+            if isinstance(decision, plan.NotYet):
+                rejected.append(self._defer(record, decision.reason))
+                continue
             if isinstance(decision, str):
                 rejected.append(self._reject(record, decision))
                 continue
@@ -294,11 +343,15 @@ class OdooSink:
     # -- look-ups (cached: warehouses, products and carriers rarely change) ---------------------
 
     def _warehouses_for(self, codes: Iterable[str]) -> Mapping[str, Warehouse]:
+        """Warehouses by the platform's code: an Odoo warehouse's ``code``, else its ``name`` (Odoo codes
+        have at most five characters, so ``WH-CENTRAL`` is the name of the warehouse coded ``CENTR``)."""
         if set(codes) - set(self._warehouses):
-            rows = self._client.search_read("stock.warehouse", [], ["code", "lot_stock_id"])
-            self._warehouses = {
-                str(r["code"]): Warehouse(int(r["id"]), ops.many2one_id(r["lot_stock_id"]) or 0) for r in rows
-            }
+            rows = self._client.search_read("stock.warehouse", [], ["code", "name", "lot_stock_id"])
+            warehouses = [(r, Warehouse(int(r["id"]), ops.many2one_id(r["lot_stock_id"]) or 0)) for r in rows]
+            found: dict[str, Warehouse] = {}
+            for key in ("name", "code"):  # a code wins over a name
+                found |= {str(r[key]): warehouse for r, warehouse in warehouses}
+            self._warehouses = found
         return self._warehouses
 
     def _products_for(self, skus: Iterable[str]) -> Mapping[str, int]:
@@ -325,6 +378,11 @@ class OdooSink:
         self._count(record.event_type, "rejected")
         log.warning("rejected %s: %s", record.event_type, reason, extra=_log_fields(record))
         return Rejected(record, PermanentSinkError(reason))
+
+    def _defer(self, record: SinkRecord, reason: str) -> Rejected:
+        self._count(record.event_type, "deferred")
+        log.info("not yet applicable %s: %s", record.event_type, reason, extra=_log_fields(record))
+        return Rejected(record, NotYetApplicableError(reason))
 
 
 def _log_fields(record: SinkRecord) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from supplystream.cli import (
     demo,
     dlq,
     lag,
+    odoo,
     offsets,
     processors,
     replay,
@@ -56,6 +57,7 @@ app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)
 app.command("replay")(replay.replay)
 app.add_typer(dlq.app, name="dlq")
+app.add_typer(odoo.app, name="odoo")
 
 
 @app.callback()

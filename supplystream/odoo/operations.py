@@ -10,6 +10,8 @@ from the fields the server actually has, since add-ons such as `delivery` add so
 - set the on-hand quantity: ``stock.inventory`` with a line (11-14; ``action_done`` before 13,
   ``action_validate`` after); ``stock.quant.inventory_quantity`` + ``action_apply_inventory`` (15+).
 - storable products: ``type = 'product'`` (11-17); ``is_storable`` (18+).
+- sale orders with their lines: one ``create`` with ``(0, 0, values)`` line commands (all versions;
+  Odoo 11 completes a line's name, unit and price from its product as its onchange does).
 - add a delta to the on-hand quantity under a reference (the Odoo sink): ``stock.quant.create`` in
   inventory mode with ``inventory_quantity_auto_apply`` and ``inventory_name`` (15+, one call, the
   move is named after the reference); a ``stock.inventory`` named after it (11-14).
@@ -51,6 +53,11 @@ def many2one_id(value: Any) -> int | None:
     if isinstance(value, list | tuple) and value:
         return int(value[0])
     return int(value) if isinstance(value, int) and not isinstance(value, bool) and value else None
+
+
+def storable_values(version: int) -> dict[str, Any]:
+    """Values making a new product storable (stock-tracked) for an Odoo version."""
+    return {"type": "consu", "is_storable": True} if version >= IS_STORABLE_SINCE else {"type": "product"}
 
 
 def storable_domain(version: int) -> list[Any]:
@@ -554,3 +561,59 @@ def confirm_sale_orders(client: OdooClient, warehouses: Mapping[int, int]) -> No
         return
     client.write_grouped("sale.order", {order: {"warehouse_id": w} for order, w in warehouses.items()})
     client.call("sale.order", "action_confirm", sorted(warehouses))
+
+
+# -- channel orders into Odoo (the Odoo sink's order.placed) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftOrder:
+    """A quotation (draft ``sale.order``) for a channel order."""
+
+    name: str
+    partner_id: int
+    client_order_ref: str
+    #: (product id, quantity ordered)
+    lines: tuple[tuple[int, Decimal], ...]
+
+    def values(self) -> dict[str, Any]:
+        """``create`` values, the lines as one2many commands."""
+        return {
+            "name": self.name,
+            "partner_id": self.partner_id,
+            "client_order_ref": self.client_order_ref,
+            "order_line": [
+                (0, 0, {"product_id": product, "product_uom_qty": float(quantity)})
+                for product, quantity in self.lines
+            ],
+        }
+
+
+def existing_sale_orders(client: OdooClient, names: Sequence[str]) -> set[str]:
+    """Which of ``names`` are sale orders in Odoo (one read)."""
+    if not names:
+        return set()
+    rows = client.search_read("sale.order", [("name", "in", sorted(set(names)))], ["name"])
+    return {str(row["name"]) for row in rows}
+
+
+def ensure_partners(client: OdooClient, partners: Mapping[str, str]) -> dict[str, int]:
+    """The ``res.partner`` id of each ``ref`` in ``partners`` (ref -> name), creating those missing.
+
+    One read; one ``create`` for every partner missing (the oldest partner wins when several share a ref).
+    """
+    if not partners:
+        return {}
+    rows = client.search_read("res.partner", [("ref", "in", sorted(partners))], ["ref"], order="id asc")
+    found: dict[str, int] = {}
+    for row in rows:
+        found.setdefault(str(row["ref"]), int(row["id"]))
+    missing = [ref for ref in sorted(partners) if ref not in found]
+    created = client.create("res.partner", [{"name": partners[ref], "ref": ref} for ref in missing])
+    found.update(zip(missing, created, strict=True))
+    return found
+
+
+def create_draft_orders(client: OdooClient, orders: Sequence[DraftOrder]) -> list[int]:
+    """Create the quotations, with their lines: one ``create`` (one per order before Odoo 12)."""
+    return client.create("sale.order", [order.values() for order in orders])

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from sinks.base import SinkRecord, TargetUnavailableError
+from sinks.base import NotYetApplicableError, SinkRecord, TargetUnavailableError
 from sinks.odoo import OdooSink
 from sinks.odoo.plan import ADJUSTMENT_PREFIX
 from supplystream.events import (
@@ -25,13 +25,17 @@ from supplystream.events import (
     Event,
     MoveKind,
     OrderAllocated,
+    OrderLine,
+    OrderPlaced,
     ShipmentConfirmed,
     ShippedLine,
+    ShipTo,
     Source,
     StockMoved,
 )
+from supplystream.odoo.catalog_seed import ensure_catalog
 from supplystream.odoo.client import OdooClient
-from supplystream.odoo.operations import many2one_id, set_on_hand
+from supplystream.odoo.operations import many2one_id, set_on_hand, storable_domain
 from tests.integration.odoo_contract import OdooBackend, Seed, new_order, on_hand, order_name, seed_of
 
 NOW = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -65,6 +69,34 @@ def stock_moved(
         uom="Units",
         move_kind=MoveKind.RECEIPT if inbound else MoveKind.DELIVERY,
     )
+
+
+SHOP = Source(system="simulator", adapter="distribution-simulator")
+
+
+def order_placed(
+    order: str, lines: Sequence[tuple[str, Decimal | int]], customer_ref: str = ""
+) -> OrderPlaced:
+    """A channel order (from the simulator's shop) named ``order``."""
+    return OrderPlaced(
+        event_id=uuid.uuid4(),
+        event_type=OrderPlaced.EVENT_TYPE,
+        occurred_at=NOW,
+        source=SHOP,
+        correlation_id=order,
+        company="main",
+        order_id=order,
+        channel="shop",
+        customer_ref=customer_ref or f"SHO-{uuid.uuid4().hex[:8]}",
+        ship_to=ShipTo(country="US", region="NJ", postcode="07001"),
+        lines=tuple(
+            OrderLine(line_id=str(n), sku=sku, quantity=Decimal(q)) for n, (sku, q) in enumerate(lines, 1)
+        ),
+    )
+
+
+def new_order_id() -> str:
+    return f"SO-T-{uuid.uuid4().hex[:10]}"
 
 
 def order_allocated(order: str, warehouse: str, sku: str = "SKU-1005", quantity: int = 1) -> OrderAllocated:
@@ -218,7 +250,9 @@ class OdooSinkContract:
         rejected = sink.write(records(conflicting, order_allocated(second_name, WEST), missing))
         assert [r.record.event_id for r in rejected] == [str(conflicting.event_id), str(missing.event_id)]
         assert "another warehouse" in str(rejected[0].error)
+        assert not isinstance(rejected[0].error, NotYetApplicableError)
         assert "no sale.order named 'S-NO-SUCH-ORDER'" in str(rejected[1].error)
+        assert isinstance(rejected[1].error, NotYetApplicableError), "it waits for its order.placed"
         assert client.read("sale.order", [second], ["state"])[0]["state"] == "sale"
 
     def test_a_shipment_validates_the_picking_with_its_tracking_reference_once(
@@ -322,3 +356,113 @@ class OdooSinkContract:
         assert sink.probe() is True
         assert sink.write(records(event)) == []
         assert on_hand(client, product, location) == before + 3
+
+    # -- channel orders (order.placed) -----------------------------------------------------------
+
+    def test_a_channel_order_becomes_a_draft_sale_order_once(
+        self, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        order = new_order_id()
+        customer = f"SHO-{uuid.uuid4().hex[:8]}"
+        event = order_placed(order, [("SKU-1001", 2), ("SKU-1003", 5)], customer_ref=customer)
+        assert sink.write(records(event)) == []
+        [created] = client.search_read(
+            "sale.order", [("name", "=", order)], ["state", "client_order_ref", "partner_id", "order_line"]
+        )
+        assert (created["state"], created["client_order_ref"]) == ("draft", customer)
+        partner = client.read("res.partner", [many2one_id(created["partner_id"]) or 0], ["name", "ref"])[0]
+        assert (partner["name"], partner["ref"]) == (f"shop customer {customer}", customer)
+        lines = client.read("sale.order.line", created["order_line"], ["product_id", "product_uom_qty"])
+        assert sorted((many2one_id(line["product_id"]), line["product_uom_qty"]) for line in lines) == sorted(
+            [(seed.products["SKU-1001"], 2.0), (seed.products["SKU-1003"], 5.0)]
+        )
+        # A replay, and the same order twice in a batch, change nothing; the partner is reused.
+        again = order_placed(order, [("SKU-1001", 2)], customer_ref=customer)
+        other = new_order_id()
+        assert sink.write(records(event, again, order_placed(other, [("SKU-1002", 1)], customer))) == []
+        assert len(client.search("sale.order", [("name", "=", order)])) == 1
+        assert sink.outcomes["order.placed applied"] == 2
+        assert sink.outcomes["order.placed unchanged"] == 2
+        assert len(client.search("res.partner", [("ref", "=", customer)])) == 1
+
+    def test_a_channel_order_with_an_unknown_sku_is_rejected_alone(
+        self, client: OdooClient, sink: OdooSink
+    ) -> None:
+        bad, good = new_order_id(), new_order_id()
+        poison = order_placed(bad, [("SKU-1001", 1), ("SKU-NOT-IN-ODOO", 1)])
+        rejected = sink.write(records(poison, order_placed(good, [("SKU-1002", 1)])))
+        assert [r.record.event_id for r in rejected] == [str(poison.event_id)]
+        assert not isinstance(rejected[0].error, NotYetApplicableError), "an unknown SKU is no reason to wait"
+        assert "SKU 'SKU-NOT-IN-ODOO' is not a product in Odoo" in str(rejected[0].error)
+        assert client.search("sale.order", [("name", "=", bad)]) == []
+        assert len(client.search("sale.order", [("name", "=", good)])) == 1
+
+    def test_placed_allocated_and_shipped_in_one_batch_in_any_order(
+        self, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        product, location = seed.products["SKU-1002"], seed.stock_locations["WH-EAST"]
+        set_on_hand(client, product, location, Decimal(40))
+        order, tracking = new_order_id(), f"TRK-{uuid.uuid4().hex[:8]}"
+        batch = records(
+            shipment_confirmed(order, tracking, [("SKU-1002", 4)]),
+            order_allocated(order, EAST, "SKU-1002", 4),
+            order_placed(order, [("SKU-1002", 4)]),
+        )
+        assert sink.write(batch) == []
+        [picking] = client.search_read(
+            "stock.picking",
+            [("origin", "=", order), ("picking_type_code", "=", "outgoing")],
+            ["state", "carrier_tracking_ref"],
+        )
+        assert (picking["state"], picking["carrier_tracking_ref"]) == ("done", tracking)
+        assert on_hand(client, product, location) == 36
+
+    def test_a_shipment_of_an_order_not_confirmed_yet_waits(self, sink: OdooSink) -> None:
+        order = new_order_id()
+        assert sink.write(records(order_placed(order, [("SKU-1004", 1)]))) == []
+        shipment = shipment_confirmed(order, f"TRK-{uuid.uuid4().hex[:8]}", [("SKU-1004", 1)])
+        [waiting] = sink.write(records(shipment))
+        assert isinstance(waiting.error, NotYetApplicableError)
+        assert f"no outgoing stock.picking for order {order!r} in Odoo yet" in str(waiting.error)
+
+    # -- the demo catalog --------------------------------------------------------------------------
+
+    def test_the_demo_catalog_is_created_once_and_the_sink_finds_warehouses_by_name(
+        self, client: OdooClient, sink: OdooSink
+    ) -> None:
+        tag = uuid.uuid4().hex[:4].upper()
+        products = [(f"SKU-SEED-{tag}-{n}", f"Seeded product {n}") for n in range(3)]
+        platform_code = f"WH-Z{tag}"  # Odoo code Z<tag>: five characters
+        first = ensure_catalog(client, [*products, ("SKU-1001", "Pallet Jack")], ["WH-EAST", platform_code])
+        assert first.products_created == [sku for sku, _ in products]
+        assert first.products_existing == 1
+        assert first.warehouses_created == [(platform_code, f"Z{tag}")]
+        assert first.warehouses_existing == 1
+        again = ensure_catalog(client, products, ["WH-EAST", platform_code])
+        assert (again.products_created, again.warehouses_created) == ([], [])
+        assert (again.products_existing, again.warehouses_existing) == (3, 2)
+        stored = client.search_read(
+            "product.product",
+            [*storable_domain(client.version), ("default_code", "in", [sku for sku, _ in products])],
+            ["default_code", "name"],
+        )
+        assert sorted((p["default_code"], p["name"]) for p in stored) == sorted(products)
+        [warehouse] = client.search_read(
+            "stock.warehouse", [("name", "=", platform_code)], ["code", "lot_stock_id"]
+        )
+        assert warehouse["code"] == f"Z{tag}"
+        # The sink reaches the new warehouse by its platform code (the warehouse's name in Odoo).
+        sku = products[0][0]
+        order, tracking = new_order_id(), f"TRK-{uuid.uuid4().hex[:8]}"
+        batch = records(
+            stock_moved(sku, platform_code, 10),
+            order_placed(order, [(sku, 3)]),
+            order_allocated(order, platform_code, sku, 3),
+            shipment_confirmed(order, tracking, [(sku, 3)], warehouse=platform_code),
+        )
+        assert sink.write(batch) == []
+        stock_location = many2one_id(warehouse["lot_stock_id"]) or 0
+        [product] = client.search("product.product", [("default_code", "=", sku)])
+        assert on_hand(client, product, stock_location) == 7
+        [confirmed] = client.search_read("sale.order", [("name", "=", order)], ["state", "warehouse_id"])
+        assert (confirmed["state"], many2one_id(confirmed["warehouse_id"])) == ("sale", warehouse["id"])

@@ -31,7 +31,9 @@ from tests.integration.odoo_sink_contract import (
     OdooSinkContract,
     adjustments_named,
     atp_changed,
+    new_order_id,
     order_allocated,
+    order_placed,
     shipment_confirmed,
     stock_moved,
 )
@@ -70,7 +72,7 @@ class TestOdooSinkOnStandin(OdooSinkContract):
 
 # -- the sink under the runtime: Kafka in, the stand-in out ---------------------------------------
 
-INPUTS = ["stock.moved", "order.allocated", "shipment.confirmed", "atp.changed"]
+INPUTS = ["stock.moved", "order.placed", "order.allocated", "shipment.confirmed", "atp.changed"]
 RUNTIME = SinkSettings(
     batch_size=500,
     poll_timeout_s=0.2,
@@ -345,6 +347,41 @@ def test_a_poison_event_is_dead_lettered_with_headers_and_later_events_are_appli
     assert headers["supplystream.error.first.failure"] <= headers["supplystream.error.last.failure"]
     assert letters[0].key == f"{sku}|{EAST}".encode()
     assert lag_of(contracts_ready, routes) == 0
+
+
+def test_a_channel_order_allocated_and_shipped_arriving_in_reverse_order_ends_validated(
+    contracts_ready: Settings, odoo: OdooBackend, routes: SinkRoutes, writer: EventWriter
+) -> None:
+    """The demo's flow through the runtime, each record on its own topic and delivered in the wrong
+    order (shipment, then allocation, then the order): the early ones wait, nothing is dead-lettered."""
+    client = odoo.client()
+    sku = next(iter(new_products(client, f"FLOW-{uuid.uuid4().hex[:6]}", 1)))
+    writer.send([stock_moved(sku, "WH-EAST", 10)])  # the platform's code: the warehouse named WH-EAST
+    order, tracking = new_order_id(), f"TRK-{uuid.uuid4().hex[:8]}"
+    sink = runtime(contracts_ready, odoo, routes)
+    running = RunningSink(sink.run)
+    try:
+        writer.send([shipment_confirmed(order, tracking, [(sku, 3)], warehouse="WH-EAST")])
+        wait_until(lambda: sink.summary.deferred >= 1, 30, "the shipment to wait")
+        writer.send([order_allocated(order, "WH-EAST", sku, 3)])
+        wait_until(lambda: sink.summary.deferred >= 3, 30, "the allocation to wait too")
+        assert client.search("sale.order", [("name", "=", order)]) == []
+        writer.send([order_placed(order, [(sku, 3)])])
+        wait_until(lambda: lag_of(contracts_ready, routes) == 0, 60, "the lag to drain")
+    finally:
+        running.stop()
+        sink.close()
+    [picking] = client.search_read(
+        "stock.picking",
+        [("origin", "=", order), ("picking_type_code", "=", "outgoing")],
+        ["state", "carrier_tracking_ref"],
+    )
+    assert (picking["state"], picking["carrier_tracking_ref"]) == ("done", tracking)
+    assert client.search_read("sale.order", [("name", "=", order)], ["state"])[0]["state"] == "sale"
+    assert sink.summary.dead_lettered == 0
+    assert read_all(contracts_ready, routes.dead_letter_topic, expected=1, timeout_s=2) == []
+    applied_once = {topic: 1 for topic in routes.topics if not topic.endswith(".atp.changed")}
+    assert sink.summary.per_topic == applied_once, "each record applied once, none dead-lettered"
 
 
 # -- the shared sink contract (tests/integration/sink_contract.py) ---------------------------------

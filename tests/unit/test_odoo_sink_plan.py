@@ -15,8 +15,11 @@ from supplystream.events import (
     AtpChanged,
     MoveKind,
     OrderAllocated,
+    OrderLine,
+    OrderPlaced,
     ShipmentConfirmed,
     ShippedLine,
+    ShipTo,
     Source,
     StockMoved,
 )
@@ -162,10 +165,15 @@ class TestOrders:
     )
     def test_decisions(self, state: str, warehouse: int | None, expected: str) -> None:
         view = plan.OrderView(7, "S00001", state, warehouse)
-        assert expected in plan.order_decision(view, "S00001", 1)
+        decision = plan.order_decision(view, "S00001", 1)
+        assert isinstance(decision, str)
+        assert expected in decision
 
-    def test_a_missing_order_is_refused(self) -> None:
-        assert "no sale.order named 'S00009'" in plan.order_decision(None, "S00009", 1)
+    def test_a_missing_order_waits_for_its_order_placed(self) -> None:
+        decision = plan.order_decision(None, "S00009", 1)
+        assert isinstance(decision, plan.NotYet)
+        assert "no sale.order named 'S00009' in Odoo yet" in decision.reason
+        assert "order.placed" in decision.reason
 
     def test_view_of_an_odoo_record(self) -> None:
         view = plan.OrderView.of({"id": 3, "name": "S3", "state": "draft", "warehouse_id": [2, "WH-EAST"]})
@@ -194,9 +202,10 @@ class TestShipments:
         assert plan.shipment_decision(event, pickings) == plan.Validate(7)
         assert plan.shipment_decision(event, [*pickings, picking(8, "done", "T2")]) == plan.AlreadyShipped(8)
         other_order = [picking(3, "assigned", origin="S00002")]
-        assert "no outgoing stock.picking for order 'S00001'" in str(
-            plan.shipment_decision(event, other_order)
-        )
+        waiting = plan.shipment_decision(event, other_order)
+        assert isinstance(waiting, plan.NotYet), "the order is not created or confirmed yet: it waits"
+        assert "no outgoing stock.picking for order 'S00001' in Odoo yet" in waiting.reason
+        assert isinstance(plan.shipment_decision(event, []), plan.NotYet)
 
     def test_a_picking_half_done_by_an_earlier_attempt_is_finished(self) -> None:
         event = shipped("T2")
@@ -226,3 +235,49 @@ class TestAtp:
         rows = {(r.sku, r.warehouse_code): (r.version, r.atp) for r in plan.atp_rows(events)}
         assert rows == {("SKU-1001", "EAST"): (5, Decimal(50)), ("SKU-1001", "WEST"): (1, Decimal(7))}
         assert plan.atp_rows([]) == []
+
+
+def placed(order_id: str = "SO-1-0000001", *skus: tuple[str, str]) -> OrderPlaced:
+    return OrderPlaced(
+        event_id=uuid.uuid4(),
+        event_type=OrderPlaced.EVENT_TYPE,
+        occurred_at=AT,
+        source=Source(system="simulator", adapter="distribution-simulator"),
+        correlation_id=order_id,
+        company="main",
+        order_id=order_id,
+        channel="shop",
+        customer_ref="SHO-1234567",
+        ship_to=ShipTo(country="US", region="NJ", postcode="07001"),
+        lines=tuple(
+            OrderLine(line_id=str(n), sku=sku, quantity=Decimal(q))
+            for n, (sku, q) in enumerate(skus or (("SKU-1001", "2"),), start=1)
+        ),
+    )
+
+
+class TestIntake:
+    def test_a_channel_order_becomes_a_draft_named_after_the_order_id(self) -> None:
+        event = placed("SO-7", ("SKU-1001", "2"), ("SKU-1002", "1.250"), ("SKU-1001", "1"))
+        decision = plan.intake_decision(event, set(), {"SKU-1001": 11, "SKU-1002": 12})
+        assert decision == plan.NewOrder(
+            name="SO-7",
+            customer_ref="SHO-1234567",
+            partner_name="shop customer SHO-1234567",
+            lines=((11, Decimal(2)), (12, Decimal("1.250")), (11, Decimal(1))),
+        )
+
+    def test_an_order_of_that_name_already_in_odoo_is_applied(self) -> None:
+        assert plan.intake_decision(placed("SO-7"), {"SO-7"}, {"SKU-1001": 11}) == plan.ALREADY_DONE
+
+    def test_unknown_skus_are_refused_with_what_to_do(self) -> None:
+        event = placed("SO-8", ("SKU-9", "1"), ("SKU-1001", "1"), ("SKU-8", "2"))
+        reason = plan.intake_decision(event, set(), {"SKU-1001": 11})
+        assert isinstance(reason, str)
+        assert "order.placed SO-8: SKU 'SKU-8', 'SKU-9' is not a product in Odoo" in reason
+        assert "supplystream odoo seed" in reason
+        assert "re-drive" in reason
+
+    def test_odoo_orders_are_echoes(self) -> None:
+        assert plan.is_echo(Source(system="Odoo", adapter="odoo-source"))
+        assert not plan.is_echo(placed().source)

@@ -435,3 +435,44 @@ def test_fault_error_count_and_serialization_failure(standin: Standin, odoo: odo
     assert rpc_error_name(conflict) == "psycopg2.errors.SerializationFailure"
     assert conflict.value.info["data"]["message"] == "could not serialize access due to concurrent update\n"
     assert odoo.env["res.partner"].search([("name", "=", "never created")]) == []
+
+
+def test_a_created_warehouse_gets_its_locations_and_picking_types(odoo: odoorpc.ODOO) -> None:
+    warehouse_id = odoo.env["stock.warehouse"].create({"name": "WH-CENTRAL", "code": "CENTR"})
+    warehouse = odoo.env["stock.warehouse"].read(
+        [warehouse_id], ["lot_stock_id", "view_location_id", "out_type_id", "partner_id", "company_id"]
+    )[0]
+    assert warehouse["lot_stock_id"][1] == "CENTR/Stock"
+    assert warehouse["view_location_id"][1] == "CENTR"  # a view location is named alone, as in Odoo
+    assert warehouse["partner_id"][1] == "SupplyStream Demo Co"
+    assert warehouse["company_id"][1] == "SupplyStream Demo Co"
+    types = odoo.env["stock.picking.type"].search_read(
+        [("warehouse_id", "=", warehouse_id)],
+        ["code", "sequence_code", "default_location_src_id", "default_location_dest_id"],
+    )
+    routes = {
+        t["code"]: (t["sequence_code"], t["default_location_src_id"][1], t["default_location_dest_id"][1])
+        for t in types
+    }
+    assert routes == {
+        "incoming": ("IN", "Partners/Vendors", "CENTR/Stock"),
+        "outgoing": ("OUT", "CENTR/Stock", "Partners/Customers"),
+        "internal": ("INT", "CENTR/Stock", "CENTR/Stock"),
+    }
+    # An order from the new warehouse ships from it.
+    set_stock(odoo, "SKU-1001", "CENTR", 5)
+    customer = odoo.env["res.partner"].search([("name", "=", "Acme Distribution")])[0]
+    order_id = odoo.env["sale.order"].create(
+        {
+            "partner_id": customer,
+            "warehouse_id": warehouse_id,
+            "order_line": [(0, 0, {"product_id": product_id(odoo, "SKU-1001"), "product_uom_qty": 2})],
+        }
+    )
+    odoo.execute_kw("sale.order", "action_confirm", [[order_id]])
+    [picking] = odoo.env["stock.picking"].search_read([("sale_id", "=", order_id)], ["name", "state"])
+    assert (picking["name"], picking["state"]) == ("CENTR/OUT/00001", "assigned")
+    for duplicate in ({"name": "WH-CENTRAL", "code": "OTHER"}, {"name": "Other", "code": "CENTR"}):
+        with pytest.raises(odoorpc.error.RPCError) as refused:
+            odoo.env["stock.warehouse"].create(duplicate)
+        assert rpc_error_name(refused) == "odoo.exceptions.ValidationError"

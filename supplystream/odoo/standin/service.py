@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from supplystream.odoo.standin import sale, stock
+from supplystream.odoo.standin import warehouse as _warehouse  # noqa: F401 - registers the create hooks
 from supplystream.odoo.standin.errors import AccessDenied, AccessError, RawError, UserError
 from supplystream.odoo.standin.orm import Env
 from supplystream.odoo.standin.schema import MODELS
