@@ -10,6 +10,14 @@ over the SKUs (``order.placed``), a fraction of orders is cancelled (``order.can
 rest ship a little later from the warehouse nearest to the ship-to region (``shipment.confirmed``
 plus ``stock.moved`` DELIVERY per line); warehouses transfer stock between each other, adjust
 and scrap it, and reorder when it runs low. Allocations are the router's job, not the simulator's.
+
+With ``SimulationConfig.fulfilment = "external"`` the simulator ships nothing: no
+``shipment.confirmed`` and no DELIVERY moves for orders (a warehouse system ships what the order
+router allocated, e.g. `producers.warehouse_standin`); cancellations are unchanged. Its stock
+model then no longer sees deliveries: it books each order's lines out of the nearest warehouse when
+the shipment would have left (the demand, not what was really shipped from where), so
+replenishment still follows demand, but its on-hand figures are only an estimate. The default,
+``"simulated"``, gives exactly the events it always gave, ids included.
 """
 
 from __future__ import annotations
@@ -158,6 +166,9 @@ class SimulationConfig(_Model):
     )
     #: Stock (in days of expected demand) a warehouse opens with and reorders up to.
     stock_days: float = Field(default=14.0, gt=0)
+    #: Who ships orders: "simulated" (the simulator, from the nearest warehouse) or "external"
+    #: (a warehouse system shipping what the router allocated; the simulator schedules no shipments).
+    fulfilment: Literal["simulated", "external"] = "simulated"
 
 
 # -- small pure pieces of business logic ---------------------------------------------------------
@@ -261,6 +272,10 @@ class Simulation:
 
     def __iter__(self) -> Iterator[Event]:
         return self.events()
+
+    def units_of_measure(self) -> dict[str, str]:
+        """SKU -> its unit of measure in this simulation's catalogue ("kg" or "Units")."""
+        return {sku.code: sku.uom for sku in self._skus}
 
     # -- setup --------------------------------------------------------------------------------
 
@@ -469,9 +484,22 @@ class Simulation:
             self._schedule(self._cancellation(at + delay * rng.uniform(0.05, 0.9), placed))
         else:
             warehouse = nearest_warehouse(region, config.warehouses).code
-            for event in self._shipment(at + delay, placed, warehouse, skus):
-                self._schedule(event)
+            if config.fulfilment == "external":
+                self._book_demand(at + delay, placed, warehouse, skus)
+            else:
+                for event in self._shipment(at + delay, placed, warehouse, skus):
+                    self._schedule(event)
         return [placed]
+
+    def _book_demand(
+        self, at: datetime.datetime, placed: OrderPlaced, warehouse: str, skus: dict[str, _Sku]
+    ) -> None:
+        """External fulfilment: count the order's lines as leaving ``warehouse`` (no events), and
+        reorder as a delivery would have made it."""
+        for line in placed.lines:
+            key = (line.sku, warehouse)
+            self._on_hand[key] = self._on_hand.get(key, decimal.Decimal(0)) - line.quantity
+            self._maybe_reorder(at, skus[line.sku], warehouse)
 
     def _cancellation(self, at: datetime.datetime, placed: OrderPlaced) -> OrderCancelled:
         return OrderCancelled(

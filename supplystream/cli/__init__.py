@@ -14,6 +14,7 @@ from supplystream.cli import (
     config,
     demo,
     dlq,
+    fulfil,
     lag,
     odoo,
     offsets,
@@ -54,6 +55,7 @@ app.command("tail")(tail.tail)
 app.add_typer(config.app, name="config")
 app.command("catalog")(catalog.catalog)
 app.command("simulate")(simulate.simulate)
+app.command("fulfil")(fulfil.fulfil)
 app.command("demo")(demo.demo)
 app.command("replay")(replay.replay)
 app.add_typer(dlq.app, name="dlq")

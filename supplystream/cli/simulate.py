@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 import itertools
 import time
 from collections import Counter
@@ -18,6 +19,14 @@ from producers.simulator import Simulation, SimulationConfig
 from supplystream.cli.output import console, report, settings_of
 from supplystream.errors import PublishError, SupplyStreamError
 from supplystream.events import Event
+
+
+class Fulfilment(enum.StrEnum):
+    """Who ships the simulated orders (`SimulationConfig.fulfilment`)."""
+
+    SIMULATED = "simulated"
+    EXTERNAL = "external"
+
 
 #: Pacing tick: events go out in batches of rate x TICK_S, then the loop sleeps to the schedule.
 TICK_S = 0.02
@@ -123,10 +132,19 @@ def simulate(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print counts per event type and a sample; no Kafka.")
     ] = False,
+    fulfilment: Annotated[
+        Fulfilment,
+        typer.Option(
+            "--fulfilment",
+            help="Who ships orders: the simulator (simulated) or a warehouse system shipping what the "
+            "router allocated, e.g. `supplystream fulfil` (external: the simulator ships nothing).",
+        ),
+    ] = Fulfilment.SIMULATED,
 ) -> None:
     """Publish a simulated distribution business's events."""
     total = planned_events(rate, duration, events)
-    stream = itertools.islice(Simulation(seed, SimulationConfig()), total)
+    config = SimulationConfig(fulfilment=fulfilment.value)
+    stream = itertools.islice(Simulation(seed, config), total)
     if dry_run:
         generated = list(stream)
         counts = Counter(event.event_type for event in generated)
@@ -140,7 +158,10 @@ def simulate(
                 console.print(repr(event), markup=False, soft_wrap=True)
         return
     settings = settings_of(ctx)
-    report(f"publishing {total:,} events of seed {seed} at {rate:,}/s to {settings.bootstrap_servers}")
+    report(
+        f"publishing {total:,} events of seed {seed} at {rate:,}/s to {settings.bootstrap_servers} "
+        f"(fulfilment {fulfilment.value})"
+    )
     publisher = Publisher.from_settings(settings)
     try:
         result = publish_paced(publisher, stream, rate, _progress)
