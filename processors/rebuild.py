@@ -25,7 +25,6 @@ from decimal import Decimal
 from typing import Any
 
 from aiokafka.partitioner import murmur2  # type: ignore[import-untyped]
-from confluent_kafka import TopicPartition
 
 from processors.atp import StockPosition
 from processors.atp_processor import APP_ID, TABLE, TRANSLATED, atp_changed_event
@@ -34,12 +33,13 @@ from processors.config import ProcessorConfig
 from processors.ledger import Figures, Ledger, figures_of, from_json, next_version, to_json
 from processors.replay import positions_from
 from producers.publisher import Publisher
-from supplystream.clients import make_admin, make_consumer, make_producer
+from supplystream.clients import make_admin, make_producer
 from supplystream.contracts.registration import load_contracts
 from supplystream.errors import SupplyStreamError
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings
+from supplystream.topic_reader import read_to_end
 
 INPUTS = ("stock.moved", *TRANSLATED)
 CHANGELOG = f"{APP_ID}-{TABLE}-changelog"
@@ -129,30 +129,7 @@ class RebuildAtp:
             )
 
     def _read(self, topic: str, ends: dict[str, int]) -> Iterable[Any]:
-        consumer = make_consumer(self.settings, f"{APP_ID}.rebuild", **{"enable.partition.eof": False})
-        try:
-            partitions = sorted(consumer.list_topics(topic, timeout=10).topics[topic].partitions)
-            bounds = {
-                p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10) for p in partitions
-            }
-            for p, (_, high) in bounds.items():
-                ends[f"{topic}:{p}"] = high
-            consumer.assign([TopicPartition(topic, p, low) for p, (low, _) in bounds.items()])
-            remaining = {p for p, (low, high) in bounds.items() if high > low}
-            while remaining:
-                for message in consumer.consume(5000, timeout=1.0):
-                    if message.error() is not None:
-                        continue
-                    partition, offset = message.partition() or 0, message.offset() or 0
-                    if offset < bounds[partition][1]:
-                        yield message
-                    if offset + 1 >= bounds[partition][1]:
-                        remaining.discard(partition)
-                for p in list(remaining):
-                    if consumer.position([TopicPartition(topic, p)])[0].offset >= bounds[p][1]:
-                        remaining.discard(p)
-        finally:
-            consumer.close()
+        return read_to_end(self.settings, topic, f"{APP_ID}.rebuild", ends)
 
     def plan(self) -> RebuildReport:
         """Read everything and plan (no writes)."""

@@ -115,6 +115,10 @@ def make_app(settings: Settings, app_id: str, *, web_port: int | None = None) ->
         web_port=web_port or processors.web_port,
         autodiscover=False,
         logging_config=None,
+        # faust would let any of ~90 environment variables (BROKER_URL, TOPIC_PARTITIONS, WEB_PORT,
+        # PRODUCER_LINGER, ...) override these arguments: a host's stray variable must not change the
+        # processors. Every setting comes from SUPPLYSTREAM_* (supplystream.settings) instead.
+        env={},
     )
 
 

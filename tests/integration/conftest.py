@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,7 @@ from supplystream.stack.private import PrivateStack, start_private_stack, stop_p
 from supplystream.topics.cluster import apply_plan
 from supplystream.topics.sync import plan_catalog
 from tests.conftest import supplystream_cli
+from tests.integration.processor_workers import Worker
 
 HOME = project_root() / ".stack" / "odoo11-tests"
 
@@ -116,3 +118,18 @@ def contracts_ready(settings: Settings) -> Settings:
     with SchemaRegistry.from_settings(settings) as registry:
         register_all(registry, value_subjects(catalog, schemas))
     return settings
+
+
+@pytest.fixture
+def workers(fresh_stack: FreshStack, tmp_path: Path) -> Iterator[dict[str, Worker]]:
+    """The ATP processor and the order router as processes on ``fresh_stack`` (RocksDB tables)."""
+    env = {
+        **fresh_stack.env,
+        "SUPPLYSTREAM_PROCESSORS__STORE": "rocksdb://",
+        "SUPPLYSTREAM_PROCESSORS__DATA_DIR": str(tmp_path / "state"),
+        "SUPPLYSTREAM_PROCESSORS__COMMIT_INTERVAL_S": "0.5",
+    }
+    running = {name: Worker(name, env, tmp_path / f"{name}.log") for name in ("atp", "router")}
+    yield running
+    for worker in running.values():
+        worker.stop()

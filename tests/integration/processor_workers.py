@@ -57,7 +57,8 @@ class Worker:
         }
         with self.log.open("ab") as handle:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "supplystream", "processors", "run", self.name, "--loglevel", "warn"],
+                [sys.executable, "-m", "supplystream", "processors", "run", self.name, "--loglevel", "info"],
+                stdin=subprocess.DEVNULL,
                 cwd=project_root(),
                 env=env,
                 stdout=handle,
@@ -101,12 +102,28 @@ def count(settings: Settings, topic: str) -> int:
     return sum(high - low for low, high in end_offsets(settings, topic).values())
 
 
+#: What the last `caught_up` call saw per group (lagging partitions, or the error): for failure messages.
+LAST_SEEN: dict[str, str] = {}
+
+
 def caught_up(settings: Settings, group: str) -> bool:
     """Whether ``group`` committed the end of every input partition."""
     try:
-        return sum(group_lag(settings, group, INPUTS[group]).values()) == 0
-    except KafkaException:  # a young cluster's group coordinator may not be ready yet: ask again
+        lag = group_lag(settings, group, INPUTS[group])
+    except KafkaException as exc:  # a young cluster's group coordinator may not be ready yet: ask again
+        LAST_SEEN[group] = f"lag not readable: {exc}"
         return False
+    behind = {f"{topic}[{partition}]": n for (topic, partition), n in sorted(lag.items()) if n}
+    LAST_SEEN[group] = f"behind on {behind}" if behind else "caught up"
+    return not behind
+
+
+def log_tail(worker: Worker, lines: int = 25) -> str:
+    """The end of a worker's log, for failure messages."""
+    if not worker.log.exists():
+        return f"({worker.log} missing)"
+    tail = worker.log.read_text(errors="replace").splitlines()[-lines:]
+    return f"--- {worker.name} ({worker.log}):\n" + "\n".join(tail)
 
 
 @dataclass(frozen=True)

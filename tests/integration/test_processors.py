@@ -17,14 +17,12 @@ import datetime as dt
 import itertools
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from processors.atp_processor import TRANSLATED
 from processors.config import ProcessorConfig, load_processor_config
@@ -32,13 +30,19 @@ from processors.replay import figures_from, positions_from
 from producers.publisher import Publisher
 from producers.simulator import Simulation, SimulationConfig
 from supplystream.contracts.registration import load_contracts
-from supplystream.paths import project_root
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings
-from tests.conftest import supplystream_cli
 from tests.integration.conftest import FreshStack
-from tests.integration.processor_workers import Worker, caught_up, count, free_port, read_topic
+from tests.integration.processor_workers import (
+    LAST_SEEN,
+    Worker,
+    caught_up,
+    count,
+    free_port,
+    log_tail,
+    read_topic,
+)
 from tests.integration.sink_kafka import wait_until
 
 pytestmark = pytest.mark.integration
@@ -47,20 +51,6 @@ EVENTS = 8000
 INPUT_TOPICS = ("stock.moved", *TRANSLATED)
 Figures3 = tuple[Decimal, Decimal, Decimal]
 Decode = Callable[[bytes], Mapping[str, Any]]
-
-
-@pytest.fixture
-def workers(fresh_stack: FreshStack, tmp_path: Path) -> Iterator[dict[str, Worker]]:
-    env = {
-        **fresh_stack.env,
-        "SUPPLYSTREAM_PROCESSORS__STORE": "rocksdb://",
-        "SUPPLYSTREAM_PROCESSORS__DATA_DIR": str(tmp_path / "state"),
-        "SUPPLYSTREAM_PROCESSORS__COMMIT_INTERVAL_S": "0.5",
-    }
-    running = {name: Worker(name, env, tmp_path / f"{name}.log") for name in ("atp", "router")}
-    yield running
-    for worker in running.values():
-        worker.stop()
 
 
 def _decoder(fresh_stack: FreshStack) -> tuple[AvroDeserializer, SchemaRegistry]:
@@ -78,13 +68,19 @@ def _run_with_kills(settings: Settings, atp: Worker, router: Worker) -> None:
     atp.start()
     router.start()
     # Kill each worker once the stream is well under way, and start it again.
-    wait_until(
-        lambda: count(settings, "atp.changed") >= 1500, 180, "the ATP processor to publish 1,500 changes"
+    _wait(
+        lambda: _running(atp, router) and count(settings, "atp.changed") >= 1500,
+        180,
+        "the ATP processor to publish 1,500 changes",
+        (atp, router),
     )
     atp.kill()
     atp.start()
-    wait_until(
-        lambda: _running(atp, router) and count(settings, "order.allocated") >= 150, 180, "150 allocations"
+    _wait(
+        lambda: _running(atp, router) and count(settings, "order.allocated") >= 150,
+        180,
+        "150 allocations",
+        (atp, router),
     )
     router.kill()
     router.start()
@@ -218,71 +214,22 @@ def _caught_up(settings: Settings, *workers: Worker) -> None:
     groups = {"atp": "atp-processor", "router": "order-router"}
     # Twice, a few seconds apart: replies and commands may still have been in flight.
     for timeout_s, poll_s in ((600, 2), (60, 3)):
-        wait_until(
+        _wait(
             lambda: _running(*workers) and all(caught_up(settings, groups[w.name]) for w in workers),
             timeout_s,
             "the processors to catch up",
+            workers,
             poll_s=poll_s,
         )
 
 
-def test_rebuild_after_a_configuration_fix(
-    fresh_stack: FreshStack, workers: dict[str, Worker], tmp_path: Path
+def _wait(
+    condition: Callable[[], bool], timeout_s: float, what: str, workers: Sequence[Worker], poll_s: float = 0.5
 ) -> None:
-    settings = fresh_stack.settings
-    simulation = Simulation(seed=23, config=SimulationConfig(sku_count=15, flows_per_second=0.5))
-    with Publisher.from_settings(settings) as publisher:
-        publisher.publish_all(itertools.islice(simulation, 1500), timeout_s=120)
-    atp, router = workers["atp"], workers["router"]
-    atp.start()
-    router.start()
-    _caught_up(settings, atp, router)
-    assert atp.stop() == 0
-    assert router.stop() == 0
-
-    # The fix: two units of safety stock at every warehouse.
-    fixed = yaml.safe_load((project_root() / "deploy" / "processors.yaml").read_text())
-    for warehouse in fixed["warehouses"]:
-        warehouse["safety_stock"] = 2
-    config_file = tmp_path / "processors.yaml"
-    config_file.write_text(yaml.safe_dump(fixed))
-    env = {
-        **fresh_stack.env,
-        "SUPPLYSTREAM_PROCESSORS__CONFIG_FILE": str(config_file),
-        "SUPPLYSTREAM_PROCESSORS__DATA_DIR": atp.env["SUPPLYSTREAM_PROCESSORS__DATA_DIR"],
-    }
-    decode, registry = _decoder(fresh_stack)
+    """`wait_until`, failing with what the workers last logged and the groups' last known lag."""
     try:
-        before = _latest(settings, decode)
-        records_before = count(settings, "atp.changed")
-        dry = supplystream_cli("processors", "rebuild", "atp", "--dry-run", env=env)
-        assert dry.returncode == 0, dry.stderr
-        assert "dry run: nothing written" in dry.stdout
-        assert count(settings, "atp.changed") == records_before
-
-        done = supplystream_cli("processors", "rebuild", "atp", env=env)
-        assert done.returncode == 0, done.stdout + done.stderr
-        assert not (Path(env["SUPPLYSTREAM_PROCESSORS__DATA_DIR"]) / "atp-processor").exists()
-        after = _latest(settings, decode)
-        config = load_processor_config(config_file)
-        _check_atp_equals_recomputation(settings, decode, config)
-        changed = [key for key in after if after[key][1] != before.get(key, (0, None))[1]]
-        assert changed, "a safety stock of 2 changed no position"
-        for key in changed:
-            assert after[key][0] > before[key][0], f"{key}: the rebuild did not raise the version"
-        assert count(settings, "atp.changed") - records_before == len(changed), (
-            "the rebuild published something other than one final value per changed position"
-        )
-
-        # The workers resume on the rebuilt table: later events count once, earlier ones not again.
-        atp.extra_env["SUPPLYSTREAM_PROCESSORS__CONFIG_FILE"] = str(config_file)
-        router.extra_env["SUPPLYSTREAM_PROCESSORS__CONFIG_FILE"] = str(config_file)
-        atp.start()
-        router.start()
-        with Publisher.from_settings(settings) as publisher:
-            later = Simulation(seed=29, config=SimulationConfig(sku_count=15, flows_per_second=0.5))
-            publisher.publish_all(itertools.islice(later, 500), timeout_s=120)
-        _caught_up(settings, atp, router)
-        _check_atp_equals_recomputation(settings, decode, config)
-    finally:
-        registry.close()
+        wait_until(condition, timeout_s, what, poll_s=poll_s)
+    except AssertionError as exc:
+        seen = "; ".join(f"{group}: {state}" for group, state in LAST_SEEN.items()) or "nothing yet"
+        logs = "\n".join(log_tail(worker) for worker in workers)
+        raise AssertionError(f"{exc}; lag last seen: {seen}\n{logs}") from None
