@@ -1,12 +1,12 @@
 # The README's two commands are `make demo` and `make test`; both run the set-up first.
-.PHONY: bootstrap demo test lint typecheck unit integration stack-down lock bench
+.PHONY: bootstrap demo test lint typecheck unit integration reliability stack-down lock bench
 
 VENV := .venv/bin
 
 bootstrap:
 	@deploy/local/bootstrap.sh
 
-## The main job: the local stack, topics.yaml applied, a round trip through the broker.
+## The main job: the whole pipeline on a local stack of its own, a live view, the reconciliation report.
 demo: bootstrap
 	$(VENV)/supplystream demo
 
@@ -26,6 +26,10 @@ unit: bootstrap
 
 integration: bootstrap
 	$(VENV)/pytest -m integration
+
+## The reliability suite alone (a demo-sized run with faults, then the reconciliation; ~6 min).
+reliability: bootstrap
+	$(VENV)/pytest -m reliability -s
 
 stack-down: bootstrap
 	$(VENV)/supplystream stack down

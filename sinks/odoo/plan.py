@@ -28,6 +28,7 @@ from typing import Any
 
 from supplystream.events import (
     AtpChanged,
+    MoveKind,
     OrderAllocated,
     OrderPlaced,
     ShipmentConfirmed,
@@ -108,6 +109,12 @@ def intake_decision(
 def adjustment_reference(event: StockMoved) -> str:
     """The name of the adjustment applying ``event``: its event id, so it is found again by name."""
     return f"{ADJUSTMENT_PREFIX}{event.event_id}"
+
+
+def applied_by_shipment(event: StockMoved) -> bool:
+    """A DELIVERY that names its shipment (``reference``) leaves Odoo's stock when that shipment's
+    picking is validated (``shipment.confirmed``): adjusting on-hand for it too would ship it twice."""
+    return event.move_kind == MoveKind.DELIVERY and bool(event.reference)
 
 
 def stock_delta(event: StockMoved) -> Decimal | str:

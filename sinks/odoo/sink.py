@@ -229,6 +229,8 @@ class OdooSink:
         wanted: list[plan.Adjustment] = []
         records_of: dict[str, list[SinkRecord]] = {}
         for record, event in items:
+            if plan.applied_by_shipment(event):
+                continue  # the shipment's picking validation moves this stock in Odoo
             delta = plan.stock_delta(event)
             warehouse, product = warehouses.get(event.warehouse), products.get(event.sku)
             if isinstance(delta, str):

@@ -8,6 +8,7 @@ reconciliation report (supplystream/demo/reconcile.py). Exit 0 only when reconci
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +16,9 @@ import typer
 from supplystream.cli.output import console
 from supplystream.demo.pipeline import DemoOptions, Pipeline
 from supplystream.demo.view import report_table
+from supplystream.paths import project_root
+
+DEFAULT_HOME = project_root() / ".stack" / "demo"
 
 
 def demo(  # noqa: PLR0917 - typer passes each option as an argument
@@ -34,13 +38,16 @@ def demo(  # noqa: PLR0917 - typer passes each option as an argument
         bool, typer.Option("--keep-stack", help="Leave the demo's stack running afterwards, to look around.")
     ] = False,
     live: Annotated[bool, typer.Option("--live/--no-live", help="The live terminal view.")] = True,
+    home: Annotated[
+        Path, typer.Option("--home", help="Where the demo's stack keeps its state (wiped at start).")
+    ] = DEFAULT_HOME,
 ) -> None:
     """Run the platform end to end on a local stack of its own and prove nothing was lost or applied twice.
 
-    Logs of every worker: .stack/demo/workers/<name>.log.
+    Logs of every worker: <home>/workers/<name>.log.
     """
     options = DemoOptions(
-        duration_s=duration, rate=rate, seed=seed, with_odoo=with_odoo, keep_stack=keep_stack
+        duration_s=duration, rate=rate, seed=seed, with_odoo=with_odoo, keep_stack=keep_stack, home=home
     )
     pipeline = Pipeline(options, console)
     try:

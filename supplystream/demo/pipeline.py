@@ -147,6 +147,19 @@ class Pipeline:
             self.say("Odoo 11: fresh database from the template")
             self.stack.odoo11.reset_database(self.say)
 
+    def restart_stack_components(self) -> None:
+        """Start whatever part of the stack is not running (`stack up` is idempotent)."""
+        if self._stack_cli("up") != 0:
+            raise DemoError("`supplystream stack up` could not start the stopped components again")
+
+    def rewind_group(self, group: str) -> None:
+        """Move a stopped consumer group back to the start of every topic it reads."""
+        rewind = self._cli(
+            f"rewind-{group}", ["offsets", "reset", group, "--to-datetime", "2000-01-01", "--execute"]
+        )
+        if rewind.wait_stopped(120) != 0:
+            raise DemoError(f"could not rewind {group}: see {rewind.log}")
+
     def _stack_cli(self, *args: str) -> int:
         """`supplystream stack <args>` on the demo's home, its output shown line by line."""
         with subprocess.Popen(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from decimal import Decimal
@@ -281,3 +282,14 @@ class TestIntake:
     def test_odoo_orders_are_echoes(self) -> None:
         assert plan.is_echo(Source(system="Odoo", adapter="odoo-source"))
         assert not plan.is_echo(placed().source)
+
+
+def test_a_delivery_of_a_shipment_is_left_to_the_pickings_validation() -> None:
+    from tests.integration.odoo_sink_contract import stock_moved  # noqa: PLC0415 - the contract's event builder
+
+    delivery = stock_moved("SKU-1", "WH-EAST", 2, inbound=False)
+    assert not plan.applied_by_shipment(delivery)  # a WMS delivery with no shipment: an adjustment
+    shipped = dataclasses.replace(delivery, reference="WH-EAST/OUT/0001")
+    assert plan.applied_by_shipment(shipped)
+    receipt = dataclasses.replace(stock_moved("SKU-1", "WH-EAST", 2), reference="WH-EAST/IN/0001")
+    assert not plan.applied_by_shipment(receipt)

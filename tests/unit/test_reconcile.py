@@ -1,0 +1,80 @@
+"""The reconciliation report's checks, on plain data (each proven able to fail)."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+from supplystream.demo.reconcile import Evidence, PublishedAtp, reconcile
+
+D = Decimal
+
+
+def clean() -> Evidence:
+    figures = (D("10"), D("2"), D("8"))
+    return Evidence(
+        recomputed={"A|WH-EAST": figures, "B|WH-EAST": (D(0), D(0), D(0))},
+        published={"A|WH-EAST": PublishedAtp(5, (D("10.000"), D("2"), D("8")))},
+        planning={"A|WH-EAST": PublishedAtp(5, figures)},
+        channel_levels={("webshop", "A"): 7},
+        expected_channel_levels={("webshop", "A"): 7, ("webshop", "B"): 0},
+        shipments={"1Z1": "WH-EAST/OUT/1"},
+        odoo_validated={"1Z1": 1},
+        event_ids={"stock.moved": ["e1", "e2"], "order.placed": ["o1"]},
+        allocations={"SO-1": {"a1 [...]"}},
+        orders_placed={"SO-1", "SO-2"},
+        orders_backordered={"SO-2"},
+        planning_rows={"stock_moves": (2, 2)},
+        dead_letters={"odoo-sink.dlq": 0},
+    )
+
+
+def failed_names(evidence: Evidence) -> list[str]:
+    return [check.name for check in reconcile(evidence).failed()]
+
+
+def test_a_clean_run_holds_and_zero_positions_equal_missing_ones() -> None:
+    report = reconcile(clean(), ["SIGKILL atp-processor"])
+    assert report.ok, report.failed()
+    assert report.events == ("SIGKILL atp-processor",)
+
+
+def test_each_disagreement_fails_its_own_check() -> None:
+    base = clean()
+    cases = {
+        "ATP recomputed from the topics = the processor's published ATP": {
+            "recomputed": {"A|WH-EAST": (D("10"), D("3"), D("7"))}
+        },
+        "processor's published ATP = planning database (versions)": {
+            "planning": {"A|WH-EAST": PublishedAtp(4, (D("10"), D("2"), D("8")))}
+        },
+        "channel stand-in's last levels = available-to-sell from the published ATP": {
+            "channel_levels": {("webshop", "A"): 9}
+        },
+        "Odoo pickings validated = shipments confirmed": {"odoo_validated": {"1Z1": 2}},
+        "no event published twice": {"event_ids": {"stock.moved": ["e1", "e1"]}},
+        "no order allocated twice": {"allocations": {"SO-1": {"a1 [x]", "a2 [y]"}}},
+        "every order placed ended allocated or backordered": {"orders_placed": {"SO-1", "SO-2", "SO-3"}},
+        "one planning row per event": {"planning_rows": {"stock_moves": (3, 2)}},
+        "dead letters as expected": {"dead_letters": {"odoo-sink.dlq": 1}},
+    }
+    for name, change in cases.items():
+        assert failed_names(dataclasses.replace(base, **change)) == [name], name  # type: ignore[arg-type]
+
+
+def test_expected_dead_letters_hold_and_odoo_unchecked_is_said() -> None:
+    evidence = dataclasses.replace(
+        clean(),
+        dead_letters={"odoo-sink.dlq": 2},
+        expected_dead_letters={"odoo-sink.dlq": 2},
+        odoo_validated=None,
+    )
+    report = reconcile(evidence)
+    assert report.ok
+    odoo = next(c for c in report.checks if c.name.startswith("Odoo"))
+    assert "not checked" in odoo.detail
+
+
+def test_a_validated_picking_without_shipment_is_a_duplicate_effect() -> None:
+    evidence = dataclasses.replace(clean(), odoo_validated={"1Z1": 1, "1Z9": 1})
+    assert failed_names(evidence) == ["Odoo pickings validated = shipments confirmed"]
