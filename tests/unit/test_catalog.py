@@ -12,7 +12,14 @@ from supplystream.paths import default_topics_file
 from supplystream.topics.catalog import TopicCatalog, TopicSpec, load_catalog, parse_catalog
 
 #: The consuming applications topics.yaml names, in order of first mention.
-PROJECT_CONSUMERS = ["atp-processor", "odoo-sink", "planning-sink", "order-router", "wms-standin", "channel-sink"]
+PROJECT_CONSUMERS = [
+    "atp-processor",
+    "odoo-sink",
+    "planning-sink",
+    "order-router",
+    "wms-standin",
+    "channel-sink",
+]
 FOURTEEN_DAYS_MS = "1209600000"
 THIRTY_DAYS_MS = "2592000000"
 
