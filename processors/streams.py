@@ -28,9 +28,9 @@ from sinks.dead_letters import dead_letter_headers, failure_of
 from supplystream.clients import make_admin
 from supplystream.contracts.registration import load_contracts
 from supplystream.contracts.schemas import EventSchema
-from supplystream.errors import ClusterError, ConfigurationError, DeserializationError
+from supplystream.errors import ClusterError, ConfigurationError, DeserializationError, RegistryError
 from supplystream.events import Event
-from supplystream.registry import SchemaRegistry
+from supplystream.registry import SchemaRegistry, is_unknown_schema
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings
 from supplystream.topics.catalog import TopicCatalog
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 
 #: What a malformed input record raises while it is decoded or mapped: it goes to the dead letters.
+#: Tries of a decode while the registry does not answer (a restart), before the agent gives up.
+REGISTRY_ATTEMPTS = 6
 BAD_RECORD: tuple[type[Exception], ...] = (DeserializationError, KeyError, ValueError, TypeError)
 #: The same, for internal JSON messages (a missing field can surface as an AttributeError).
 BAD_MESSAGE: tuple[type[Exception], ...] = (*BAD_RECORD, AttributeError)
@@ -190,7 +192,16 @@ class Codecs:
         if decoder is None:
             decoder = AvroDeserializer(self.registry, self.schemas[self.event_type_of(topic)].schema)
             self.decoders[topic] = decoder
-        return decoder(value)
+        for attempt in range(REGISTRY_ATTEMPTS):
+            try:
+                return decoder(value)
+            except RegistryError as exc:
+                if is_unknown_schema(exc):  # a record nobody can read: dead-lettered like any bad record
+                    raise DeserializationError(f"{topic}: {exc}") from exc
+                if attempt + 1 == REGISTRY_ATTEMPTS:
+                    raise
+                time.sleep(0.5 * (attempt + 1))  # a registry restarting: a short, bounded wait
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         self.registry.close()

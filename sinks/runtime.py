@@ -44,7 +44,6 @@ from types import FrameType
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
-from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from sinks.backoff import Backoff
 from sinks.base import (
@@ -64,7 +63,7 @@ from sinks.routes import SinkRoutes, routes_for
 from supplystream.clients import make_consumer, make_producer
 from supplystream.contracts.registration import load_contracts
 from supplystream.errors import DeserializationError, RegistryError, SupplyStreamError
-from supplystream.registry import SchemaRegistry
+from supplystream.registry import SchemaRegistry, is_unknown_schema
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings, SinkSettings
 
@@ -359,7 +358,7 @@ class SinkRuntime:
             try:
                 event = self._decode(value)
             except (DeserializationError, RegistryError) as exc:
-                if isinstance(exc, RegistryError) and not _unknown_schema(exc):
+                if isinstance(exc, RegistryError) and not is_unknown_schema(exc):
                     log.warning("%s: the schema registry does not answer: %s", self.adapter.name, exc)
                     self._metrics.client_errors.labels(self.adapter.name, "registry_unavailable").inc()
                     raise _Unavailable from exc
@@ -770,12 +769,6 @@ def _headers(message: Message) -> dict[str, bytes]:
     raw = message.headers() or []
     pairs = raw.items() if isinstance(raw, dict) else raw
     return {str(name): value for name, value in pairs if isinstance(value, bytes)}
-
-
-def _unknown_schema(error: RegistryError) -> bool:
-    """The registry answered that the schema id does not exist (permanent), rather than not answering."""
-    cause = error.__cause__
-    return isinstance(cause, SchemaRegistryError) and cause.http_status_code == 404
 
 
 def _describe(partitions: list[TopicPartition]) -> str:

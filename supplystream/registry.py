@@ -158,3 +158,9 @@ class SchemaRegistry:
             version = self._client.get_version(subject, number)
             result.append((number, version.schema.schema_str or ""))
         return result
+
+
+def is_unknown_schema(error: RegistryError) -> bool:
+    """The registry answered that the schema id does not exist (permanent), rather than not answering."""
+    cause = error.__cause__
+    return isinstance(cause, SchemaRegistryError) and cause.http_status_code == 404

@@ -42,7 +42,7 @@ def demo(  # noqa: PLR0917 - typer passes each option as an argument
         Path, typer.Option("--home", help="Where the demo's stack keeps its state (wiped at start).")
     ] = DEFAULT_HOME,
 ) -> None:
-    """Run the platform end to end on a local stack of its own and prove nothing was lost or applied twice.
+    """Run the whole platform on a local stack of its own; a reconciliation proves nothing lost or doubled.
 
     Logs of every worker: <home>/workers/<name>.log.
     """

@@ -22,7 +22,7 @@ NOWHERE = {"SUPPLYSTREAM_KAFKA__BOOTSTRAP_SERVERS": "127.0.0.1:1"}
         (("topics",), "Plan and apply topics.yaml"),
         (("topics", "plan"), "refused as unsafe"),
         (("topics", "apply"), "--prune"),
-        (("demo",), "round trip"),
+        (("demo",), "reconciliation"),
     ],
 )
 def test_every_command_has_help(command: tuple[str, ...], expected: str) -> None:
