@@ -9,12 +9,12 @@ one `Publisher`, unless the order was cancelled meanwhile (`remaining_after`: a 
 ships nothing, a partial one ships the rest). Input offsets are committed only after Kafka
 acknowledged the shipments of every allocation before them in the partition.
 
-Idempotent across crashes: at start it reads every event id already in ``shipment.confirmed`` (the
-whole topic) and every ``order.cancelled`` (the whole topic), and never publishes a shipment whose
-id is there, so a SIGKILL and a restart re-process the uncommitted allocations without shipping
-anything twice. An allocation's DELIVERY moves are acknowledged before its shipment is published:
-a shipment in the topic means its moves are stored; a crash between the two re-publishes moves with
-the same event ids, which consumers deduplicate on. Reading whole topics at start is fine at the
+Idempotent across crashes: at start it reads every event id already in ``shipment.confirmed`` and
+``stock.moved`` and every ``order.cancelled`` (whole topics), and never publishes an event whose id
+is there, so a SIGKILL and a restart re-process the uncommitted allocations without shipping or
+moving anything twice (the ATP processor counts every stock.moved record it reads, so a repeated
+move would count twice). An allocation's DELIVERY moves are acknowledged before its shipment is
+published: a shipment in the topic means its moves are stored. Reading whole topics at start is fine at the
 demo's size; a production WMS keeps its own record of what it shipped and would not need this.
 One instance at a time: two instances in the group could each ship what the other has not yet
 published when they started.
@@ -32,11 +32,10 @@ import heapq
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
-from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from producers.fulfilment import Shipment, remaining_after, shipments_for
 from producers.publisher import Delivery, Publisher
@@ -50,16 +49,19 @@ from supplystream.errors import (
     RegistryError,
     SupplyStreamError,
 )
-from supplystream.events import Event, OrderAllocated, OrderCancelled, ShipmentConfirmed
-from supplystream.registry import SchemaRegistry
+from supplystream.events import Event, OrderAllocated, OrderCancelled, ShipmentConfirmed, StockMoved
+from supplystream.registry import SchemaRegistry, is_unknown_schema
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings
+from supplystream.topic_reader import read_to_end
 from supplystream.topics.catalog import TopicCatalog
 
 log = logging.getLogger("supplystream.wms_standin")
 
 #: The stand-in's name in topics.yaml's ``consumers`` lists (and its default consumer group).
 CONSUMER = "wms-standin"
+#: The client reading whole topics at start (never joins a group).
+SCAN_READER = f"{CONSUMER}.startup-scan"
 Position = tuple[str, int]
 
 
@@ -75,6 +77,8 @@ class StandinRoutes:
     allocations: str
     cancellations: str
     shipments: str
+    #: Where its DELIVERY moves go (read at start too: a crash between moves and shipment).
+    moves: str
     dead_letter_topic: str
 
     @classmethod
@@ -97,6 +101,7 @@ class StandinRoutes:
             allocations=topic_of(OrderAllocated.EVENT_TYPE, read=True),
             cancellations=topic_of(OrderCancelled.EVENT_TYPE, read=True),
             shipments=topic_of(ShipmentConfirmed.EVENT_TYPE, read=False),
+            moves=topic_of(StockMoved.EVENT_TYPE, read=False),
             dead_letter_topic=catalog.dead_letters.topic_for(CONSUMER),
         )
 
@@ -139,48 +144,6 @@ def _headers(message: Message) -> dict[str, bytes]:
     raw = message.headers() or []
     pairs = raw.items() if isinstance(raw, dict) else raw
     return {str(name): value for name, value in pairs if isinstance(value, bytes)}
-
-
-def _unknown_schema(error: RegistryError) -> bool:
-    """The registry answered that the schema id does not exist (permanent), rather than not answering."""
-    cause = error.__cause__
-    return isinstance(cause, SchemaRegistryError) and cause.http_status_code == 404
-
-
-def read_whole_topic(settings: Settings, topic: str, timeout_s: float = 120.0) -> Iterator[Message]:
-    """Every record of ``topic`` up to its end offsets at the time of the call (no consumer group)."""
-    consumer = make_consumer(settings, f"{CONSUMER}.startup-scan", **{"enable.partition.eof": False})
-    try:
-        metadata = consumer.list_topics(topic, timeout=10)
-        described = metadata.topics.get(topic)
-        if described is None or described.error is not None:
-            raise ConfigurationError(f"topic {topic!r} does not exist: run `supplystream topics apply`")
-        ends: dict[int, int] = {}
-        starts: list[TopicPartition] = []
-        for partition in described.partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
-            if high > low:
-                ends[partition] = high
-                starts.append(TopicPartition(topic, partition, low))
-        if not starts:
-            return
-        consumer.assign(starts)
-        deadline = time.monotonic() + timeout_s
-        while ends:
-            if time.monotonic() > deadline:
-                raise WarehouseStandinError(
-                    f"reading {topic} to its end took more than {timeout_s:.0f}s: is Kafka reachable?"
-                )
-            for message in consumer.consume(1000, timeout=0.5):
-                if message.error() is not None:
-                    continue
-                partition, offset = message.partition() or 0, message.offset() or 0
-                if partition in ends:
-                    yield message
-                    if offset + 1 >= ends[partition]:
-                        del ends[partition]
-    finally:
-        consumer.close()
 
 
 class WarehouseStandin:
@@ -239,7 +202,8 @@ class WarehouseStandin:
 
     def recover(self) -> None:
         """Learn what was already shipped and cancelled (whole topics; see the module docstring)."""
-        for message in read_whole_topic(self._settings, self.routes.shipments):
+        scanned = (self.routes.shipments, self.routes.moves)
+        for message in (m for topic in scanned for m in read_to_end(self._settings, topic, SCAN_READER)):
             event_id = _headers(message).get("event_id")
             if event_id is None and message.value() is not None:
                 try:
@@ -248,7 +212,7 @@ class WarehouseStandin:
                     continue
             if event_id is not None:
                 self._published.add(event_id.decode("utf-8", "replace"))
-        for message in read_whole_topic(self._settings, self.routes.cancellations):
+        for message in read_to_end(self._settings, self.routes.cancellations, SCAN_READER):
             event = self._decode_event(message)
             if isinstance(event, OrderCancelled):
                 self._cancellations.setdefault(event.order_id, []).append(event)
@@ -331,7 +295,7 @@ class WarehouseStandin:
         try:
             record = self._decode(value)
         except RegistryError as exc:
-            if _unknown_schema(exc):
+            if is_unknown_schema(exc):
                 raise DeserializationError(f"unknown schema id: {exc}") from exc
             raise
         event_type = record.get("event_type")
@@ -515,5 +479,4 @@ __all__ = [
     "WarehouseStandinError",
     "committable",
     "describe_summary",
-    "read_whole_topic",
 ]

@@ -230,7 +230,8 @@ class OdooSink:
         records_of: dict[str, list[SinkRecord]] = {}
         for record, event in items:
             if plan.applied_by_shipment(event):
-                continue  # the shipment's picking validation moves this stock in Odoo
+                self._count(record.event_type, "left to the shipment")  # its picking moves this stock
+                continue
             delta = plan.stock_delta(event)
             warehouse, product = warehouses.get(event.warehouse), products.get(event.sku)
             if isinstance(delta, str):

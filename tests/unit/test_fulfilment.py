@@ -274,6 +274,7 @@ def test_routes_come_from_topics_yaml() -> None:
         allocations="order.allocated",
         cancellations="order.cancelled",
         shipments="shipment.confirmed",
+        moves="stock.moved",
         dead_letter_topic="wms-standin.dlq",
     )
     assert StandinRoutes.from_catalog(catalog, group_id="g").group_id == "g"
