@@ -8,7 +8,9 @@ reconciliation report (supplystream/demo/reconcile.py). Exit 0 only when reconci
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -19,6 +21,10 @@ from supplystream.demo.view import report_table
 from supplystream.paths import project_root
 
 DEFAULT_HOME = project_root() / ".stack" / "demo"
+
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def demo(  # noqa: PLR0917 - typer passes each option as an argument
@@ -50,6 +56,10 @@ def demo(  # noqa: PLR0917 - typer passes each option as an argument
         duration_s=duration, rate=rate, seed=seed, with_odoo=with_odoo, keep_stack=keep_stack, home=home
     )
     pipeline = Pipeline(options, console)
+    # SIGTERM and SIGHUP (a closed terminal) end the demo like Ctrl-C: the simulator stops, the pipeline
+    # drains and reports, and the workers and the stack are always stopped (never left running).
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
     try:
         console.rule("1. local stack (its own ports, fresh state)")
         pipeline.start_stack()

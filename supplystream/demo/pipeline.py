@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +36,7 @@ from supplystream.demo.evidence import gather
 from supplystream.demo.reconcile import Report, reconcile
 from supplystream.demo.view import render
 from supplystream.demo.watch import Watch
-from supplystream.demo.workers import Worker, Workers
+from supplystream.demo.workers import Worker, Workers, stop_leftovers
 from supplystream.errors import SupplyStreamError
 from supplystream.odoo.catalog_seed import simulation_products
 from supplystream.paths import project_root
@@ -133,10 +133,17 @@ class Pipeline:
         return env
 
     def say(self, line: str) -> None:
-        self.console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {line}")
+        # A terminal that is gone (SIGHUP) must not stop the shutdown: the workers and the stack must stop.
+        with suppress(OSError):
+            self.console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {line}")
 
     def start_stack(self) -> None:
         """Stop a previous demo stack, wipe its state, start a fresh one (`supplystream stack up`)."""
+        leftovers = stop_leftovers(
+            self.options.home / "workers", f"SUPPLYSTREAM_STACK__HOME={self.options.home}"
+        )
+        if leftovers:
+            self.say(f"stopped {len(leftovers)} worker(s) a killed earlier run left behind")
         self._stack_cli("down")
         for state in (*STATE_DIRS, "odoo-standin", "processors", "channel", "workers"):
             shutil.rmtree(self.options.home / state, ignore_errors=True)

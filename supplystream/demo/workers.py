@@ -57,6 +57,12 @@ class Worker:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C in the terminal reaches the demo only; it stops us in order
             )
+        self.pid_file.write_text(f"{self.process.pid}\n")
+
+    @property
+    def pid_file(self) -> Path:
+        """Where the worker's PID is kept, so a run that was killed can be cleaned up by the next one."""
+        return self.log.with_suffix(".pid")
 
     @property
     def alive(self) -> bool:
@@ -140,3 +146,27 @@ class Workers:
         for name in chosen:
             self.members[name].terminate()
         return {name: self.members[name].wait_stopped() for name in chosen}
+
+
+def stop_leftovers(directory: Path, marker: str) -> list[int]:
+    """SIGTERM (then SIGKILL) the workers a previous run left behind (it was killed before stopping them):
+    every PID in ``directory/*.pid`` that is still a Python process whose environment contains ``marker``
+    (a PID reused by another program is left alone). The PIDs stopped."""
+    stopped = []
+    for pid_file in sorted(directory.glob("*.pid")):
+        try:
+            pid = int(pid_file.read_text().strip())
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            environment = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        if "python" in command and marker.encode() in environment:
+            os.kill(pid, signal.SIGTERM)
+            stopped.append(pid)
+    deadline = time.monotonic() + STOP_GRACE_S
+    for pid in stopped:
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if Path(f"/proc/{pid}").exists():
+            os.kill(pid, signal.SIGKILL)
+    return stopped
