@@ -14,6 +14,7 @@ the commands topic (same key, same partition count, murmur2 partitioner everywhe
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Mapping
@@ -101,11 +102,19 @@ class AtpProcessor:
             schema=table_schema(),
         )
         self.metrics.attach(app, {TABLE: self.table})
+        self._applying = asyncio.Lock()
         app.agent(self.moves, name="apply-moves")(self._apply_moves)
         app.agent(self.commands, name="apply-commands")(self._apply_commands)
         app.agent(self.sources, name="translate")(self._translate)
 
     async def _apply(self, item: Keyed) -> None:
+        # Two agents (moves, commands) apply to the same keys: read, decide and hand the outputs to the
+        # producer as one step, so atp.changed records enter each partition in version order (a compacted
+        # topic keeps the last record per key, which must be the newest version).
+        async with self._applying:
+            await self._apply_now(item)
+
+    async def _apply_now(self, item: Keyed) -> None:
         key = item.key
         raw = self.table.get(key)
         ledger = from_json(raw) if raw else Ledger()
