@@ -4,7 +4,8 @@ Lag is the end offset minus the committed offset (a partition without a committe
 low watermark, where the group would start). Time lag is how old the first record the group has not
 processed is: now minus the timestamp of the record at the committed offset; 0 when caught up.
 
-`read_group_lag` reads it from the cluster (without joining the group); `LagSampler` keeps the gauges
+`LagReader` reads it from the cluster with long-lived clients (without joining the group);
+`read_group_lag` is one reading; `LagSampler` keeps the gauges
 ``supplystream_consumer_lag`` and ``supplystream_consumer_time_lag_seconds`` up to date in a process.
 """
 
@@ -15,15 +16,15 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
-from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, KafkaException, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from supplystream.clients import make_admin, make_consumer
-from supplystream.errors import ClusterError
+from supplystream.clients import make_consumer
+from supplystream.errors import ClientUsageError, ClusterError
 from supplystream.settings import Settings
 
 log = logging.getLogger("supplystream.lag")
@@ -77,6 +78,14 @@ def totals(lags: Iterable[PartitionLag]) -> dict[str, int]:
 
 
 # -- reading the cluster --------------------------------------------------------------------------
+#
+# Committed offsets are read with a consumer bound to the group (`Consumer.committed`), never with
+# `AdminClient.list_consumer_group_offsets`: librdkafka's OffsetFetch response handler, on a
+# coordinator error (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE: a young cluster, a group being
+# created, a broker restarting), re-queries the coordinator through the client's consumer group,
+# which an admin client does not have: `rd_kafka_cgrp_op(rk->rk_cgrp = NULL, ...)` in rdk:main, a
+# segmentation fault of the whole process (src/rdkafka_request.c, rd_kafka_handle_OffsetFetch; still
+# so in librdkafka 2.16). A consumer has a group handle, so the same error only means "retry".
 
 
 def list_groups(admin: AdminClient, timeout_s: float = 10.0) -> list[str]:
@@ -86,18 +95,6 @@ def list_groups(admin: AdminClient, timeout_s: float = 10.0) -> list[str]:
     except KafkaException as exc:
         raise ClusterError(f"cannot list consumer groups: {exc}; is Kafka reachable?") from exc
     return sorted(group.group_id for group in listed.valid)
-
-
-def committed_offsets(admin: AdminClient, group: str, timeout_s: float = 10.0) -> dict[Position, int]:
-    """The group's committed offset per partition (only partitions it committed on)."""
-    futures = admin.list_consumer_group_offsets(
-        [ConsumerGroupTopicPartitions(group)], request_timeout=timeout_s
-    )
-    try:
-        result = futures[group].result()
-    except KafkaException as exc:
-        raise ClusterError(f"cannot read the offsets of group {group!r}: {exc}") from exc
-    return {(tp.topic, tp.partition): tp.offset for tp in result.topic_partitions or [] if tp.offset >= 0}
 
 
 def partitions_of(consumer: Consumer, topics: Sequence[str], timeout_s: float = 10.0) -> list[Position]:
@@ -110,6 +107,17 @@ def partitions_of(consumer: Consumer, topics: Sequence[str], timeout_s: float = 
             raise ClusterError(f"topic {topic!r} does not exist: check the name (`supplystream catalog`)")
         positions.extend((topic, p) for p in sorted(described.partitions))
     return positions
+
+
+def every_partition(consumer: Consumer, timeout_s: float = 10.0) -> list[Position]:
+    """Every partition of every topic but Kafka's internal ones (``__consumer_offsets``, ...)."""
+    metadata = consumer.list_topics(timeout=timeout_s)
+    return sorted(
+        (name, p)
+        for name, described in metadata.topics.items()
+        if not name.startswith("__") and described.error is None
+        for p in described.partitions
+    )
 
 
 def first_timestamps(
@@ -136,40 +144,130 @@ def first_timestamps(
     return found
 
 
-def read_group_lag(
-    settings: Settings,
-    group: str,
-    topics: Sequence[str] = (),
-    *,
-    admin: AdminClient | None = None,
-    with_time_lag: bool = True,
-) -> list[PartitionLag]:
-    """The group's lag on every partition it committed on, plus every partition of ``topics``."""
-    admin = admin or make_admin(settings)
-    committed = committed_offsets(admin, group)
-    consumer = make_consumer(
-        settings, f"supplystream.lag-reader.{uuid.uuid4().hex[:8]}", **{"enable.partition.eof": False}
-    )
-    try:
-        positions = sorted(set(committed) | set(partitions_of(consumer, topics) if topics else ()))
-        lags: list[PartitionLag] = []
-        for topic, partition in positions:
-            low, high = consumer.get_watermark_offsets(
-                TopicPartition(topic, partition), timeout=10.0, cached=False
+class LagReader:
+    """Reads consumer groups' positions and lag with long-lived clients, joining no group.
+
+    One consumer outside any group reads metadata, watermarks and record timestamps; one consumer
+    bound to each group read (created on first use, reused) reads its committed offsets. Sampling
+    every second therefore creates no client. librdkafka clients are not shared between threads here:
+    a reader is used and closed (once, `close` or ``with``) by the thread that created it.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._owner = threading.get_ident()
+        self._closed = False
+        self._reader = make_consumer(
+            settings, f"supplystream.lag-reader.{uuid.uuid4().hex[:8]}", **{"enable.partition.eof": False}
+        )
+        self._groups: dict[str, Consumer] = {}
+
+    def __enter__(self) -> LagReader:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _check(self) -> None:
+        if self._closed:
+            msg = "this LagReader is closed: create a new one"
+            raise ClientUsageError(msg)
+        if threading.get_ident() != self._owner:
+            msg = "a LagReader is used only by the thread that created it: create one per thread"
+            raise ClientUsageError(msg)
+
+    def _group_consumer(self, group: str) -> Consumer:
+        consumer = self._groups.get(group)
+        if consumer is None:
+            # Bound to the group to read its offsets; never subscribes, so it never joins or commits.
+            consumer = make_consumer(self._settings, group, **{"enable.auto.commit": False})
+            self._groups[group] = consumer
+        return consumer
+
+    def committed(
+        self, group: str, topics: Sequence[str] = (), timeout_s: float = 10.0
+    ) -> dict[Position, int]:
+        """The group's committed offset per partition of ``topics`` (default: of every topic), only
+        where it committed."""
+        self._check()
+        positions = partitions_of(self._reader, topics) if topics else every_partition(self._reader)
+        if not positions:
+            return {}
+        try:
+            found = self._group_consumer(group).committed(
+                [TopicPartition(t, p) for t, p in positions], timeout=timeout_s
             )
-            lags.append(PartitionLag(group, topic, partition, committed.get((topic, partition)), low, high))
+        except KafkaException as exc:
+            raise ClusterError(f"cannot read the offsets of group {group!r}: {exc}") from exc
+        return {(tp.topic, tp.partition): tp.offset for tp in found if tp.error is None and tp.offset >= 0}
+
+    def watermarks(self, position: Position, timeout_s: float = 10.0) -> tuple[int, int]:
+        """(low, high) of one partition, asked of its leader."""
+        self._check()
+        low, high = self._reader.get_watermark_offsets(
+            TopicPartition(*position), timeout=timeout_s, cached=False
+        )
+        return low, high
+
+    def end_offsets(self, topics: Sequence[str], timeout_s: float = 5.0) -> dict[str, int]:
+        """Sum of the end offsets of each existing topic of ``topics`` (records ever written)."""
+        self._check()
+        metadata = self._reader.list_topics(timeout=timeout_s)
+        ends: dict[str, int] = {}
+        for topic in topics:
+            described = metadata.topics.get(topic)
+            if described is None or described.error is not None:
+                continue
+            ends[topic] = sum(self.watermarks((topic, p), timeout_s)[1] for p in described.partitions)
+        return ends
+
+    def group_lag(
+        self, group: str, topics: Sequence[str] = (), *, with_time_lag: bool = True
+    ) -> list[PartitionLag]:
+        """The group's lag on every partition it committed on, plus every partition of ``topics``."""
+        committed = self.committed(group, topics)
+        positions = sorted(set(committed) | set(partitions_of(self._reader, topics) if topics else ()))
+        lags = [
+            PartitionLag(
+                group,
+                topic,
+                partition,
+                committed.get((topic, partition)),
+                *self.watermarks((topic, partition)),
+            )
+            for topic, partition in positions
+        ]
         if not with_time_lag:
             return lags
         pending = {(x.topic, x.partition): max(x.committed or x.low, x.low) for x in lags if x.lag > 0}
-        stamps = first_timestamps(consumer, pending)
-        return [
-            PartitionLag(
-                x.group, x.topic, x.partition, x.committed, x.low, x.end, stamps.get((x.topic, x.partition))
-            )
-            for x in lags
-        ]
-    finally:
-        consumer.close()
+        stamps = first_timestamps(self._reader, pending)
+        return [replace(x, pending_timestamp_ms=stamps.get((x.topic, x.partition))) for x in lags]
+
+    def close(self) -> None:
+        """Close every client (idempotent; on the owning thread)."""
+        if self._closed:
+            return
+        if threading.get_ident() != self._owner:
+            msg = "a LagReader is closed by the thread that created it"
+            raise ClientUsageError(msg)
+        self._closed = True
+        for consumer in [self._reader, *self._groups.values()]:
+            consumer.close()
+        self._groups.clear()
+
+
+def committed_offsets(settings: Settings, group: str, topics: Sequence[str] = ()) -> dict[Position, int]:
+    """One reading of a group's committed offsets (see `LagReader.committed`)."""
+    with LagReader(settings) as reader:
+        return reader.committed(group, topics)
+
+
+def read_group_lag(
+    settings: Settings, group: str, topics: Sequence[str] = (), *, with_time_lag: bool = True
+) -> list[PartitionLag]:
+    """One reading of a group's lag (a `LagReader` for one call; loops keep a `LagReader` instead)."""
+    with LagReader(settings) as reader:
+        return reader.group_lag(group, topics, with_time_lag=with_time_lag)
 
 
 # -- the gauges -----------------------------------------------------------------------------------
@@ -243,9 +341,9 @@ class LagSampler:
         self._stop.set()
         self._thread.join(timeout=self._interval_s + 15)
 
-    def sample(self, admin: AdminClient) -> list[PartitionLag]:
+    def sample(self, reader: LagReader) -> list[PartitionLag]:
         """One sample: read the lag and set the gauges."""
-        lags = read_group_lag(self._settings, self._group, self._topics, admin=admin)
+        lags = reader.group_lag(self._group, self._topics)
         now_ms = int(time.time() * 1000)
         for item in lags:
             labels = (item.group, item.topic, str(item.partition))
@@ -257,12 +355,14 @@ class LagSampler:
         return lags
 
     def _run(self) -> None:
-        admin = make_admin(self._settings)
-        while True:
-            try:
-                self.sample(admin)
-            except (ClusterError, KafkaException) as exc:
-                self._metrics.sample_errors.labels(self._group).inc()
-                log.warning("lag of group %s not sampled: %s", self._group, exc)
-            if self._stop.wait(self._interval_s):
-                return
+        # The reader's clients live on this thread and are closed by it (librdkafka clients are not
+        # created per sample: see `LagReader`).
+        with LagReader(self._settings) as reader:
+            while True:
+                try:
+                    self.sample(reader)
+                except (ClusterError, KafkaException) as exc:
+                    self._metrics.sample_errors.labels(self._group).inc()
+                    log.warning("lag of group %s not sampled: %s", self._group, exc)
+                if self._stop.wait(self._interval_s):
+                    return

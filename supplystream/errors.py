@@ -34,6 +34,10 @@ class ClusterError(SupplyStreamError):
     """The Kafka cluster refused or failed an operation."""
 
 
+class ClientUsageError(SupplyStreamError):
+    """A Kafka client helper used against its contract (after close, or from another thread)."""
+
+
 class PrerequisiteMissingError(SupplyStreamError):
     """A tool the local stack needs (Java, Maven, PostgreSQL) is not installed."""
 
@@ -61,12 +65,26 @@ class RegistryError(SupplyStreamError):
 
 
 class OdooError(SupplyStreamError):
-    """Odoo refused or failed a call. Subclasses say why; ``model`` and ``method`` say where."""
+    """Odoo refused or failed a call. Subclasses say why; ``model`` and ``method`` say where,
+    ``odoo_name`` is the exception Odoo reported (``error.data.name``), when it reported one.
 
-    def __init__(self, message: str, *, model: str | None = None, method: str | None = None) -> None:
+    This class itself is a call this server does not accept as made (an unknown method or field,
+    wrong arguments, a bug in Odoo's code): permanent, like every subclass but the two transient
+    ones, `OdooConcurrentUpdateError` and `OdooUnavailableError` (`supplystream.odoo.failures`).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str | None = None,
+        method: str | None = None,
+        odoo_name: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.model = model
         self.method = method
+        self.odoo_name = odoo_name
 
 
 class OdooAuthenticationError(OdooError):
@@ -74,23 +92,32 @@ class OdooAuthenticationError(OdooError):
 
 
 class OdooAccessError(OdooError):
-    """The Odoo user lacks the rights for this model or record (odoo.exceptions.AccessError)."""
+    """The Odoo user lacks the rights for this model or record (odoo.exceptions.AccessError,
+    PostgreSQL's insufficient privilege): permanent until somebody grants them."""
 
 
 class OdooValidationError(OdooError):
-    """Odoo rejected the values (ValidationError / UserError): a permanent error for this input."""
+    """Odoo rejected the values (ValidationError / UserError, an integrity constraint): a permanent
+    error for this input."""
 
 
 class OdooMissingRecordError(OdooError):
     """The record does not exist (any more) (odoo.exceptions.MissingError)."""
 
 
+class OdooDataError(OdooError):
+    """Odoo's database cannot store a value (PostgreSQL data exception, e.g. ``integer out of range``
+    for an Integer field, which is ``int4``): a permanent error for this input."""
+
+
 class OdooConcurrentUpdateError(OdooError):
-    """PostgreSQL serialization failure inside Odoo: retried by the client, transient."""
+    """A concurrent transaction inside Odoo (serialization failure, deadlock, a lock not available):
+    retried by the client, transient."""
 
 
 class OdooUnavailableError(OdooError):
-    """Odoo did not answer (refused, timed out, 5xx): transient, retry later."""
+    """Odoo or its database cannot serve now (refused, timed out, 5xx, out of connections, still
+    loading): transient, retry later."""
 
 
 class PublishError(SupplyStreamError):

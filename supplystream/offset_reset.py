@@ -79,10 +79,10 @@ def refuse_when_active(group: str, members: Sequence[str]) -> None:
 
 
 def plan_for(
-    settings: Settings, admin: AdminClient, group: str, moment: dt.datetime, topics: Sequence[str] = ()
+    settings: Settings, group: str, moment: dt.datetime, topics: Sequence[str] = ()
 ) -> list[OffsetMove]:
     """The reset plan of ``group`` on ``topics`` (default: the topics it committed on)."""
-    current = committed_offsets(admin, group)
+    current = committed_offsets(settings, group, topics)
     consumer = make_consumer(settings, f"supplystream.offset-planner.{uuid.uuid4().hex[:8]}")
     try:
         if topics:

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from supplystream.cli.output import console, settings_of
 from supplystream.clients import make_admin
-from supplystream.consumer_lag import list_groups, read_group_lag
+from supplystream.consumer_lag import LagReader, list_groups
 
 
 def _seconds(value: float | None) -> str:
@@ -43,12 +43,16 @@ def lag(
     """Per group and partition: committed offset, end offset, lag, and time lag (age of the first record
     the group has not processed: the record at its committed offset)."""
     settings = settings_of(ctx)
-    admin = make_admin(settings)
-    names = groups or list_groups(admin)
+    if groups:
+        names = groups
+    else:
+        with make_admin(settings) as admin:
+            names = list_groups(admin)
+    with LagReader(settings) as reader:
+        readings = {group: reader.group_lag(group, topic or ()) for group in names}
     now_ms = int(time.time() * 1000)
     table = Table("group", "topic", "partition", "committed", "end", "lag", "time lag")
-    for group in names:
-        lags = read_group_lag(settings, group, topic or (), admin=admin)
+    for group, lags in readings.items():
         if not lags:
             table.add_row(group, "-", "-", "-", "-", "-", "no committed offsets")
             continue

@@ -44,7 +44,7 @@ def reset(
     settings = settings_of(ctx)
     admin = make_admin(settings)
     refuse_when_active(group, active_members(admin, group))
-    moves = plan_for(settings, admin, group, to_datetime, topic or ())
+    moves = plan_for(settings, group, to_datetime, topic or ())
     table = Table("topic", "partition", "current", "new", "re-read (+) / skip (-)")
     for move in moves:
         table.add_row(

@@ -25,17 +25,19 @@ from pathlib import Path
 
 import httpx
 import yaml
+from confluent_kafka import KafkaException
 from rich.console import Console
 from rich.live import Live
 
 from producers.simulator import Simulation
 from sinks.channels.config import Channel, load_channels
-from supplystream.consumer_lag import read_group_lag
+from supplystream.consumer_lag import LagReader
 from supplystream.contracts.registration import load_contracts
 from supplystream.demo.evidence import gather
 from supplystream.demo.reconcile import Report, reconcile
 from supplystream.demo.view import render
 from supplystream.demo.watch import Watch
+from supplystream.demo.watchdog import Watchdog
 from supplystream.demo.workers import Worker, Workers, stop_leftovers
 from supplystream.errors import SupplyStreamError
 from supplystream.odoo.catalog_seed import simulation_products
@@ -44,6 +46,7 @@ from supplystream.settings import Settings, StackSettings
 from supplystream.stack.local_stack import LocalStack
 from supplystream.stack.odoo11 import DATABASE as ODOO11_DATABASE
 from supplystream.stack.private import STATE_DIRS, prepare_contracts
+from supplystream.topics.catalog import TopicCatalog
 
 #: The consumer groups that must be caught up before the report is read.
 GROUPS = ("atp-processor", "order-router", "wms-standin", "planning-sink", "channel-sink", "odoo-sink")
@@ -104,6 +107,7 @@ class Pipeline:
         self.events: list[str] = []
         self.expected_dead_letters: dict[str, int] = {}
         self._started = time.monotonic()
+        self.watchdog: Watchdog | None = None
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -138,7 +142,12 @@ class Pipeline:
             self.console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {line}")
 
     def start_stack(self) -> None:
-        """Stop a previous demo stack, wipe its state, start a fresh one (`supplystream stack up`)."""
+        """Stop a previous demo stack, wipe its state, start a fresh one (`supplystream stack up`).
+
+        First of all, the watchdog: whatever kills this process from here on, what it started stops."""
+        self.watchdog = Watchdog.start(
+            self.options.home, {**os.environ, **self.env}, keep_stack=self.options.keep_stack
+        )
         leftovers = stop_leftovers(
             self.options.home / "workers", f"SUPPLYSTREAM_STACK__HOME={self.options.home}"
         )
@@ -176,10 +185,16 @@ class Pipeline:
             stderr=subprocess.STDOUT,
             text=True,
         ) as process:
+            # A PID file like the workers': if this process dies meanwhile, the watchdog stops it too.
+            pid_file = self.options.home / "workers" / "stack-cli.pid"
+            pid_file.parent.mkdir(parents=True, exist_ok=True)
+            pid_file.write_text(f"{process.pid}\n")
             for line in process.stdout or ():
                 if args[0] == "up":
                     self.say(line.rstrip())
-            return process.wait()
+            code = process.wait()
+            pid_file.unlink(missing_ok=True)
+            return code
 
     def prepare(self) -> None:
         """Topics and schemas, the channel stand-in and its products, the Odoo catalog."""
@@ -318,8 +333,7 @@ class Pipeline:
                     for name in self.workers.supervise():
                         self.note(f"{name} exited on its own: restarted (see {self.workers[name].log})")
                     if view is not None:
-                        restarts = {w.name: w.starts - 1 for w in self.workers}
-                        view.update(render(watch.snapshot(restarts, self.events), "SupplyStream demo"))
+                        self._refresh(view, watch)
                     time.sleep(1.0)
         except KeyboardInterrupt:
             interrupted = True
@@ -333,32 +347,32 @@ class Pipeline:
                 f"the simulator failed (exit {simulator.process.returncode}): see {simulator.log}"
             )
 
+    def _refresh(self, view: Live, watch: Watch) -> None:
+        """Draw a new sample; a sample Kafka could not answer (a broker restart) keeps the last one."""
+        restarts = {w.name: w.starts - 1 for w in self.workers}
+        try:
+            snapshot = watch.snapshot(restarts, self.events)
+        except (SupplyStreamError, KafkaException):
+            return
+        view.update(render(snapshot, "SupplyStream demo"))
+
     def drain(self) -> None:
-        """Wait until every group has consumed everything (twice, a few seconds apart)."""
+        """Wait until every group has consumed everything (three readings in a row, 2 s apart)."""
         catalog, _ = load_contracts(self.settings)
         deadline = time.monotonic() + self.options.drain_timeout_s
         quiet = 0
         behind: dict[str, int] = {}
         self.say("draining: waiting for every consumer group to catch up")
-        while time.monotonic() < deadline:
-            for name in self.workers.supervise():
-                self.note(f"{name} exited on its own: restarted (see {self.workers[name].log})")
-            behind = {}
-            for group in GROUPS:
-                topics = [t.name for t in catalog.topics if group in t.consumers]
-                try:
-                    lags = read_group_lag(self.settings, group, topics, with_time_lag=False)
-                except SupplyStreamError:
-                    behind[group] = -1
-                    continue
-                total = sum(x.lag for x in lags)
-                if total:
-                    behind[group] = total
-            quiet = quiet + 1 if not behind else 0
-            if quiet >= 3:
-                self.say("drained: every group caught up")
-                return
-            time.sleep(2.0)
+        with LagReader(self.settings) as reader:
+            while time.monotonic() < deadline:
+                for name in self.workers.supervise():
+                    self.note(f"{name} exited on its own: restarted (see {self.workers[name].log})")
+                behind = _groups_behind(reader, catalog)
+                quiet = quiet + 1 if not behind else 0
+                if quiet >= 3:
+                    self.say("drained: every group caught up")
+                    return
+                time.sleep(2.0)
         raise DemoError(f"not drained after {self.options.drain_timeout_s:.0f} s: records behind {behind}")
 
     def reconcile(self) -> Report:
@@ -380,6 +394,23 @@ class Pipeline:
         else:
             exports = " ".join(f"{k}={v}" for k, v in self.env.items() if k.startswith("SUPPLYSTREAM_STACK"))
             self.say(f"stack kept running; to reach it: export {exports}")
+        if self.watchdog is not None:
+            self.watchdog.release()
+
+
+def _groups_behind(reader: LagReader, catalog: TopicCatalog) -> dict[str, int]:
+    """Records each of the pipeline's groups still has to consume (-1: its offsets could not be read)."""
+    behind: dict[str, int] = {}
+    for group in GROUPS:
+        topics = [t.name for t in catalog.topics if group in t.consumers]
+        try:
+            total = sum(x.lag for x in reader.group_lag(group, topics, with_time_lag=False))
+        except (SupplyStreamError, KafkaException):
+            behind[group] = -1
+            continue
+        if total:
+            behind[group] = total
+    return behind
 
 
 def _nested(env: dict[str, str]) -> dict[str, object]:

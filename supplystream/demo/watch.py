@@ -2,7 +2,8 @@
 
 `Watch` follows a few topics in a background thread (latest ATP per position, routing outcomes,
 order-placed -> allocated latency from the records' timestamps) and samples end offsets and group lag
-on demand. `Snapshot` is plain data; `supplystream.demo.view` draws it.
+on demand, with one `LagReader` (long-lived clients) owned by the sampling thread. `Snapshot` is
+plain data; `supplystream.demo.view` draws it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from decimal import Decimal
 from confluent_kafka import TopicPartition
 
 from supplystream.clients import make_consumer
-from supplystream.consumer_lag import read_group_lag
+from supplystream.consumer_lag import LagReader
+from supplystream.errors import ClusterError
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings
@@ -74,14 +76,25 @@ class Watch:
         self._last_ends: dict[str, int] = {}
         self._last_sample = time.monotonic()
         self._thread = threading.Thread(target=self._follow, name="demo-watch", daemon=True)
+        self._reader: LagReader | None = None
 
     def start(self) -> Watch:
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop following and close the sampling clients (on the thread that sampled)."""
         self._stop.set()
         self._thread.join(timeout=10)
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def _lag_reader(self) -> LagReader:
+        # Created by the first `snapshot`, so it belongs to the thread that samples (and stops).
+        if self._reader is None:
+            self._reader = LagReader(self.settings)
+        return self._reader
 
     # -- the following thread --------------------------------------------------------------------
 
@@ -134,27 +147,11 @@ class Watch:
 
     # -- sampling --------------------------------------------------------------------------------
 
-    def _end_offsets(self, topics: Sequence[str]) -> dict[str, int]:
-        consumer = make_consumer(self.settings, "supplystream.demo-watch.offsets")
-        try:
-            ends = {}
-            metadata = consumer.list_topics(timeout=10)
-            for topic in topics:
-                described = metadata.topics.get(topic)
-                if described is None:
-                    continue
-                ends[topic] = sum(
-                    consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=5, cached=False)[1]
-                    for p in described.partitions
-                )
-            return ends
-        finally:
-            consumer.close()
-
     def snapshot(self, restarts: Mapping[str, int] | None = None, notes: Sequence[str] = ()) -> Snapshot:
         now = time.monotonic()
         dead_letter_topics = [self.catalog.dead_letters.topic_for(c) for c in self.catalog.consumers()]
-        ends = self._end_offsets([topic for _, topic in STAGES] + dead_letter_topics)
+        reader = self._lag_reader()
+        ends = reader.end_offsets([topic for _, topic in STAGES] + dead_letter_topics)
         seconds = max(now - self._last_sample, 1e-3)
         stages = {
             stage: (ends.get(topic, 0), (ends.get(topic, 0) - self._last_ends.get(topic, 0)) / seconds)
@@ -166,8 +163,8 @@ class Watch:
         for group in self.groups:
             topics = [t.name for t in self.catalog.topics if group in t.consumers]
             try:
-                lags = read_group_lag(self.settings, group, topics)
-            except Exception:  # noqa: BLE001 - a group not formed yet: shown once it is
+                lags = reader.group_lag(group, topics)
+            except ClusterError:  # a group or topic not there yet: shown once it is
                 lags = []
             behind = [x.time_lag_s(now_ms) for x in lags if x.lag]
             lag[group] = (sum(x.lag for x in lags), max((b for b in behind if b is not None), default=None))

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,7 +149,7 @@ class Workers:
         return {name: self.members[name].wait_stopped() for name in chosen}
 
 
-def stop_leftovers(directory: Path, marker: str) -> list[int]:
+def stop_leftovers(directory: Path, marker: str, grace_s: float = STOP_GRACE_S) -> list[int]:
     """SIGTERM (then SIGKILL) the workers a previous run left behind (it was killed before stopping them):
     every PID in ``directory/*.pid`` that is still a Python process whose environment contains ``marker``
     (a PID reused by another program is left alone). The PIDs stopped."""
@@ -161,12 +162,23 @@ def stop_leftovers(directory: Path, marker: str) -> list[int]:
         except (OSError, ValueError):
             continue
         if "python" in command and marker.encode() in environment:
-            os.kill(pid, signal.SIGTERM)
-            stopped.append(pid)
-    deadline = time.monotonic() + STOP_GRACE_S
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+                stopped.append(pid)
+    deadline = time.monotonic() + grace_s
     for pid in stopped:
-        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        while _running(pid) and time.monotonic() < deadline:
             time.sleep(0.2)
-        if Path(f"/proc/{pid}").exists():
-            os.kill(pid, signal.SIGKILL)
+        if _running(pid):
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
     return stopped
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie (an orphan's exit waits for init to reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"

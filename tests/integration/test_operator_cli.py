@@ -11,7 +11,7 @@ import pytest
 from confluent_kafka import TopicPartition
 
 from sinks.routes import SinkRoutes
-from supplystream.clients import make_admin, make_consumer
+from supplystream.clients import make_consumer
 from supplystream.consumer_lag import committed_offsets
 from supplystream.contracts.registration import load_contracts
 from supplystream.roundtrip import sample_event
@@ -105,17 +105,16 @@ def test_offsets_reset_dry_run_execute_and_refusal(
     writer.send([sample_event(n) for n in range(5, 8)])
     commit(contracts_ready, group, topic, 8)
     when = middle.strftime("%Y-%m-%dT%H:%M:%S%z")
-    admin = make_admin(contracts_ready)
 
     dry = supplystream_cli("offsets", "reset", group, "--to-datetime", when)
     assert dry.returncode == 0, dry.stderr
     assert "dry run" in dry.stdout
     assert "+3" in dry.stdout  # 8 -> 5: three records read again
-    assert committed_offsets(admin, group) == {(topic, 0): 8}
+    assert committed_offsets(contracts_ready, group, [topic]) == {(topic, 0): 8}
 
     done = supplystream_cli("offsets", "reset", group, "--to-datetime", when, "--execute")
     assert done.returncode == 0, done.stderr
-    assert committed_offsets(admin, group) == {(topic, 0): 5}
+    assert committed_offsets(contracts_ready, group, [topic]) == {(topic, 0): 5}
 
     member = make_consumer(contracts_ready, group)
     member.subscribe([topic])
@@ -129,4 +128,4 @@ def test_offsets_reset_dry_run_execute_and_refusal(
     assert refused.returncode != 0
     assert "active member" in refused.stderr
     assert "supplystream replay" in refused.stderr
-    assert committed_offsets(admin, group)[(topic, 0)] == 5
+    assert committed_offsets(contracts_ready, group, [topic])[(topic, 0)] == 5
