@@ -8,12 +8,11 @@ from typing import Annotated
 
 import typer
 
-from supplystream.cli.output import console, report, settings_of
+from supplystream.cli.output import console, contracts_used, report, settings_of
 from supplystream.contracts.asyncapi import build_asyncapi, dump_asyncapi
 from supplystream.contracts.markdown import render_markdown
 from supplystream.contracts.schemas import load_event_schemas
 from supplystream.errors import ConfigurationError
-from supplystream.paths import default_topics_file, schemas_dir
 from supplystream.topics.catalog import load_catalog
 
 
@@ -37,7 +36,10 @@ def catalog(
     file: Annotated[
         Path | None,
         typer.Option(
-            "--file", "-f", help="Topic catalog (default: the project's topics.yaml).", dir_okay=False
+            "--file",
+            "-f",
+            help="Topic catalog (default: the nearest topics.yaml at or above the working directory).",
+            dir_okay=False,
         ),
     ] = None,
 ) -> None:
@@ -54,9 +56,9 @@ def catalog(
     schemas/ alone.
     """
     settings = settings_of(ctx)
-    topics_file = file or settings.topics_file or default_topics_file()
+    topics_file, schemas_dir = contracts_used(settings, topics=file)
     catalog_ = load_catalog(topics_file)
-    schemas = load_event_schemas(schemas_dir())
+    schemas = load_event_schemas(schemas_dir)
     document = build_asyncapi(
         catalog_,
         schemas,

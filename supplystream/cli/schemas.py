@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from supplystream.cli.output import console, settings_of
+from supplystream.cli.output import console, contracts_used, settings_of
 from supplystream.contracts.codegen import MODELS_FILE, render_models
 from supplystream.contracts.compatibility import Incompatibility, PreviousVersion, check
 from supplystream.contracts.history import schema_at
@@ -17,7 +17,7 @@ from supplystream.contracts.lint import Finding, lint_schema
 from supplystream.contracts.registration import load_contracts, register_all, value_subjects
 from supplystream.contracts.schemas import load_envelope
 from supplystream.errors import ContractError
-from supplystream.paths import schemas_dir
+from supplystream.paths import installed_contracts_dir, locate_contracts
 from supplystream.registry import SchemaRegistry
 
 app = typer.Typer(
@@ -26,7 +26,12 @@ app = typer.Typer(
 )
 
 SchemasOption = Annotated[
-    Path | None, typer.Option("--schemas", help="Schema directory (default: the project's schemas/).")
+    Path | None,
+    typer.Option(
+        "--schemas",
+        help="Schema directory (default: schemas/ beside the nearest topics.yaml at or above the "
+        "working directory, else the installed package's).",
+    ),
 ]
 BaseOption = Annotated[
     str | None, typer.Option("--base", help="Git ref of the previous contracts, e.g. origin/main.")
@@ -40,8 +45,9 @@ def lint(ctx: typer.Context, schemas: SchemasOption = None, base: BaseOption = N
     With --base, also that fields added since that git ref carry defaults and no enum symbol was
     removed. Each finding names the file, the field and the rule. Exit 1 when anything is found.
     """
-    directory = schemas or schemas_dir()
-    _, events = load_contracts(settings_of(ctx), directory)
+    settings = settings_of(ctx)
+    _, directory = contracts_used(settings, schemas)
+    _, events = load_contracts(settings, directory)
     envelope = load_envelope(directory)
     findings: list[Finding] = []
     for event in events.values():
@@ -65,12 +71,15 @@ def check_compatibility(
 ) -> None:
     """Check every schema against its previous versions under its subject's compatibility level.
 
-    Previous versions come from git (--base, default HEAD: your uncommitted changes) and, with
-    --registry, from the registry. Transitive levels check every version. Apache Avro's checker
-    decides, client-side. Exit 1 when anything is incompatible.
+    The contracts are topics.yaml and schemas/ of the nearest directory at or above the working
+    directory holding topics.yaml (the installed package's own outside any project); the files
+    used are printed first. Previous versions come from git (--base, default HEAD: your uncommitted
+    changes) and, with --registry, from the registry. Transitive levels check every version.
+    Apache Avro's checker decides, client-side. Exit 1 when anything is incompatible.
     """
     settings = settings_of(ctx)
-    catalog, events = load_contracts(settings, schemas)
+    _, directory = contracts_used(settings, schemas)
+    catalog, events = load_contracts(settings, directory)
     ref = base or "HEAD"
     problems: list[tuple[str, Incompatibility]] = []
     with SchemaRegistry.from_settings(settings) if registry else nullcontext() as client:
@@ -100,7 +109,8 @@ def check_compatibility(
 def register(ctx: typer.Context, schemas: SchemasOption = None) -> None:
     """Register every value schema under its subject with the level from topics.yaml. Idempotent."""
     settings = settings_of(ctx)
-    catalog, events = load_contracts(settings, schemas)
+    _, directory = contracts_used(settings, schemas)
+    catalog, events = load_contracts(settings, directory)
     subjects = value_subjects(catalog, events)
     with SchemaRegistry.from_settings(settings) as client:
         for value, registered in zip(subjects, register_all(client, subjects), strict=True):
@@ -113,15 +123,20 @@ def register(ctx: typer.Context, schemas: SchemasOption = None) -> None:
 
 @app.command()
 def codegen(
+    ctx: typer.Context,
     check_only: Annotated[
         bool,
         typer.Option("--check", help="Exit 1 when supplystream/events.py is out of date; write nothing."),
     ] = False,
     schemas: SchemasOption = None,
 ) -> None:
-    """Generate the typed event models (supplystream/events.py) from schemas/*.avsc."""
-    target = MODELS_FILE
-    text = render_models(schemas or schemas_dir())
+    """Generate the typed event models (supplystream/events.py) from schemas/*.avsc.
+
+    The module written is that of the project whose contracts are used (see `schemas check`).
+    """
+    _, directory = contracts_used(settings_of(ctx), schemas)
+    target = _models_file(locate_contracts().directory)
+    text = render_models(directory)
     if check_only:
         if not target.is_file() or target.read_text() != text:
             console.print(f"{target} is out of date: run `supplystream schemas codegen`")
@@ -130,6 +145,19 @@ def codegen(
         return
     target.write_text(text)
     console.print(f"wrote {target}")
+
+
+def _models_file(contracts: Path) -> Path:
+    """The generated models of the project holding ``contracts``: this package's, or a clone's own."""
+    if contracts == installed_contracts_dir():
+        return MODELS_FILE
+    target = contracts / "supplystream" / MODELS_FILE.name
+    if not target.is_file():
+        raise ContractError(
+            f"codegen writes supplystream/{MODELS_FILE.name} of a SupplyStream checkout; "
+            f"{contracts} has none (its topics.yaml is the nearest to the working directory)"
+        )
+    return target
 
 
 def _json(text: str) -> dict[str, object]:

@@ -25,7 +25,12 @@ app = typer.Typer(
 
 FileOption = Annotated[
     Path | None,
-    typer.Option("--file", "-f", help="Topic catalog (default: the project's topics.yaml).", dir_okay=False),
+    typer.Option(
+        "--file",
+        "-f",
+        help="Topic catalog (default: the nearest topics.yaml at or above the working directory).",
+        dir_okay=False,
+    ),
 ]
 PruneOption = Annotated[
     bool, typer.Option("--prune", help="Also plan deleting topics the file does not declare.")

@@ -35,7 +35,7 @@ def _git(args: list[str], cwd: Path, what: str = "the git repository") -> str:
     proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise ContractError(
-            f"cannot read {what} ({proc.stderr.strip() or 'not found'}): run inside the SupplyStream "
-            "checkout, or pass an existing --base"
+            f"cannot read {what} of {cwd} ({proc.stderr.strip() or 'not found'}): run inside a git "
+            "clone of the contracts, or pass an existing --base"
         )
     return proc.stdout
