@@ -2,13 +2,13 @@
 
 The cluster lives under the stack home, listens on 127.0.0.1 on its own port, and trusts local
 connections (a development stack on loopback only). PostgreSQL refuses to run as root, so when the
-stack is started by root the cluster runs as the `postgres` system user.
+stack is started by root the cluster runs as the `postgres` system user, and lives in that user's
+home when it could not reach the stack home (supplystream/stack/postgres_location.py).
 """
 
 from __future__ import annotations
 
 import os
-import pwd
 import shutil
 import subprocess
 import time
@@ -20,6 +20,18 @@ from psycopg import sql
 from supplystream.errors import StackError
 from supplystream.settings import StackSettings
 from supplystream.stack.layout import ComponentStatus, Report, StackLayout, State
+from supplystream.stack.postgres_location import (
+    abandoned,
+    blocking_directory,
+    drop_stale_links,
+    hand_over,
+    is_linked,
+    link_cluster,
+    postmaster_pid,
+    relocation_dir,
+    relocation_lock,
+    service_user,
+)
 from supplystream.stack.prerequisites import find_postgres_bin_dir
 from supplystream.stack.processes import ensure_port_free, tail
 
@@ -35,10 +47,25 @@ class PostgresCluster:
 
     def __init__(self, settings: StackSettings, layout: StackLayout) -> None:
         self._settings = settings
+        self._home = layout.home
         self._dir = layout.component("postgres")
-        self._data = self._dir / "data"
-        self._socket_dir = self._dir / "run"
-        self._log = self._dir / "postgres.log"
+
+    @property
+    def _root(self) -> Path:
+        """The cluster's own directory: ``<home>/postgres``, or where its ``data`` link points."""
+        return (self._dir / "data").resolve().parent
+
+    @property
+    def _data(self) -> Path:
+        return self._root / "data"
+
+    @property
+    def _socket_dir(self) -> Path:
+        return self._root / "run"
+
+    @property
+    def _log(self) -> Path:
+        return self._root / "postgres.log"
 
     @property
     def port(self) -> int:
@@ -51,11 +78,11 @@ class PostgresCluster:
 
     def start(self, report: Report) -> bool:
         """initdb on first start, then pg_ctl start; False when it already runs."""
+        self._place(report)
         if self._running():
             return False
         ensure_port_free(self.port, "PostgreSQL", "SUPPLYSTREAM_STACK__POSTGRES_PORT")
         bin_dir = find_postgres_bin_dir(self._settings.postgres_bin_dir)
-        self._dir.mkdir(parents=True, exist_ok=True)
         self._socket_dir.mkdir(parents=True, exist_ok=True)
         self._hand_to_service_user()
         if not (self._data / "PG_VERSION").is_file():
@@ -96,11 +123,7 @@ class PostgresCluster:
         """pg_ctl stop (fast mode); False when it was not running."""
         if not self._running():
             return False
-        bin_dir = find_postgres_bin_dir(self._settings.postgres_bin_dir)
-        self._run(
-            [str(bin_dir / "pg_ctl"), "-D", str(self._data), "-m", "fast", "-w", "stop"],
-            "pg_ctl stop",
-        )
+        self._pg_ctl_stop(self._data)
         return True
 
     def status(self) -> ComponentStatus:
@@ -120,45 +143,63 @@ class PostgresCluster:
         return ComponentStatus(self.name, state, f"127.0.0.1:{self.port}", pid, version, self._log, detail)
 
     def _pid(self) -> int | None:
-        """The postmaster's PID from postmaster.pid, if that process is alive."""
-        try:
-            pid = int((self._data / "postmaster.pid").read_text().splitlines()[0])
-        except (FileNotFoundError, ValueError, IndexError):
-            return None
-        return pid if Path(f"/proc/{pid}").exists() else None
+        return postmaster_pid(self._data)
 
     def _running(self) -> bool:
         return self._pid() is not None
 
+    def _place(self, report: Report) -> None:
+        """Create the cluster's directory; as root, where the `postgres` user can reach it."""
+        self._dir.mkdir(parents=True, exist_ok=True)
+        drop_stale_links(self._dir)
+        if os.geteuid() != 0 or is_linked(self._dir):
+            return
+        user = service_user()
+        blocked = blocking_directory(self._home, user)
+        if blocked is None:
+            return
+        target = relocation_dir(self._home, blocked, user)
+        with relocation_lock(target.parent, user):
+            for cluster in abandoned(target.parent):
+                self._discard(cluster, own=cluster == target)
+            link_cluster(self._dir, target)
+        report(
+            f"PostgreSQL runs as `{user.pw_name}`, which may not enter {blocked}: this stack's cluster "
+            f"lives in {target} ({self._dir}/data links there)"
+        )
+
+    def _discard(self, cluster: Path, *, own: bool) -> None:
+        """Delete a relocated cluster no stack home links to; it may still run only when it is ours."""
+        if postmaster_pid(cluster / "data") is not None:
+            if not own:
+                return
+            self._pg_ctl_stop(cluster / "data")
+        shutil.rmtree(cluster)
+
+    def _pg_ctl_stop(self, data: Path) -> None:
+        bin_dir = find_postgres_bin_dir(self._settings.postgres_bin_dir)
+        self._run(
+            [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+            "pg_ctl stop",
+            cwd=data.parent,
+        )
+
     def _hand_to_service_user(self) -> None:
         """As root, the cluster's directory belongs to `postgres` (the server refuses root)."""
-        if os.geteuid() != 0:
-            return
-        user = self._service_user()
-        for path in [self._dir, *self._dir.rglob("*")]:
-            os.chown(path, user.pw_uid, user.pw_gid)
+        if os.geteuid() == 0:
+            hand_over(self._root, service_user())
 
-    def _run(self, command: list[str], what: str) -> None:
+    def _run(self, command: list[str], what: str, cwd: Path | None = None) -> None:
         if os.geteuid() == 0:
             runuser = shutil.which("runuser")
             if runuser is None:
                 raise StackError(
                     "running PostgreSQL as root needs `runuser` (util-linux) to drop to `postgres`"
                 )
-            command = [runuser, "-u", self._service_user().pw_name, "--", *command]
-        proc = subprocess.run(command, capture_output=True, text=True, check=False, cwd=self._dir)
+            command = [runuser, "-u", service_user().pw_name, "--", *command]
+        proc = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd or self._root)
         if proc.returncode != 0:
             raise StackError(
                 f"{what} failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}\n"
                 f"{self._log} ends:\n{tail(self._log)}"
             )
-
-    @staticmethod
-    def _service_user() -> pwd.struct_passwd:
-        try:
-            return pwd.getpwnam("postgres")
-        except KeyError:
-            raise StackError(
-                "the stack runs as root but there is no `postgres` user to run PostgreSQL as; "
-                "install Debian's `postgresql` package (it creates the user) or run as a normal user"
-            ) from None

@@ -41,8 +41,8 @@ def _processes_mentioning(text: str) -> list[str]:
 
 @pytest.fixture
 def stack_env() -> Iterator[tuple[Path, dict[str, str]]]:
-    # Under the project's .stack/ (not /tmp's private dirs): PostgreSQL runs as `postgres` when
-    # tests run as root, and must be able to reach its data directory.
+    # Under the project's .stack/, like the default stack (a home below a private directory is
+    # tests/integration/test_postgres_private_home.py's).
     home = project_root() / ".stack" / "test-stacks" / uuid.uuid4().hex[:8]
     home.mkdir(parents=True)
     env = {
