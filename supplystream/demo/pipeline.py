@@ -363,6 +363,7 @@ class Pipeline:
         quiet = 0
         behind: dict[str, int] = {}
         self.say("draining: waiting for every consumer group to catch up")
+        begun = last_shown = time.monotonic()
         with LagReader(self.settings) as reader:
             while time.monotonic() < deadline:
                 for name in self.workers.supervise():
@@ -370,8 +371,12 @@ class Pipeline:
                 behind = _groups_behind(reader, catalog)
                 quiet = quiet + 1 if not behind else 0
                 if quiet >= 3:
-                    self.say("drained: every group caught up")
+                    self.say(f"drained: every group caught up in {time.monotonic() - begun:.0f} s")
                     return
+                if behind and time.monotonic() - last_shown >= 10:
+                    last_shown = time.monotonic()
+                    waiting = ", ".join(f"{group} {records:,}" for group, records in behind.items())
+                    self.say(f"draining, {last_shown - begun:.0f} s: records behind: {waiting}")
                 time.sleep(2.0)
         raise DemoError(f"not drained after {self.options.drain_timeout_s:.0f} s: records behind {behind}")
 
