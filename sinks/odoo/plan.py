@@ -35,7 +35,7 @@ from supplystream.events import (
     Source,
     StockMoved,
 )
-from supplystream.odoo.operations import AtpRow, many2one_id
+from supplystream.odoo.operations import MAX_VERSION, AtpRow, many2one_id
 
 #: The system whose events are never written back to Odoo: they came from it (no echo loop).
 ODOO_SYSTEM = "odoo"
@@ -310,6 +310,16 @@ def shipped_quantities(event: ShipmentConfirmed, products: Mapping[str, int]) ->
 
 
 # -- atp.changed -> x_supplystream_atp ------------------------------------------------------------
+
+
+def atp_refusal(event: AtpChanged) -> str | None:
+    """Why ``event`` cannot be stored in Odoo, or None: its version must fit ``x_version``'s digits."""
+    if not 0 <= event.version <= MAX_VERSION:
+        return (
+            f"atp.changed {event.event_id} ({event.sku} @ {event.warehouse}): version {event.version} "
+            f"is not between 0 and {MAX_VERSION}, the versions Odoo's x_version holds"
+        )
+    return None
 
 
 def atp_rows(events: Iterable[AtpChanged]) -> list[AtpRow]:

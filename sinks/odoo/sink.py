@@ -4,11 +4,15 @@ to Odoo.
 A thin shell: decode, look up ids, ask `sinks.odoo.plan` what to do, call
 `supplystream.odoo.operations` (which knows the Odoo versions). Batched: one read per kind of
 record per batch, lists to ``create``, grouped ``write``s, one ``action_confirm`` for all orders.
-Odoo's errors become the sink contract's: unreachable (refused, 5xx, timeout) and refused logins
-are `TargetUnavailableError` (the runtime pauses and probes), concurrent updates the client could
-not retry away are `TransientSinkError`, a record Odoo refuses or lacks is `Rejected` alone, and a
-record waiting for an earlier one (an allocation or a shipment of an order Odoo does not have, or has
-not confirmed, yet) is `Rejected` with a `NotYetApplicableError`, which the runtime retries later.
+Odoo's errors become the sink contract's by their cause (`supplystream.odoo.failures`): Odoo or its
+database unavailable (refused, 5xx, timeout, out of connections) and refused logins are
+`TargetUnavailableError` (the runtime pauses and probes), concurrent updates the client could not
+retry away are `TransientSinkError`; everything else is permanent — a record Odoo refuses (its
+business rules, a value its database cannot store, a record missing, no rights) is `Rejected` alone
+and dead-lettered at once with Odoo's reason, and such an error outside a per-record write is a
+`PermanentSinkError` for the batch, which the runtime then applies record by record. A record
+waiting for an earlier one (an allocation or a shipment of an order Odoo does not have, or has not
+confirmed, yet) is `Rejected` with a `NotYetApplicableError`, which the runtime retries later.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from supplystream.errors import (
     OdooAccessError,
     OdooAuthenticationError,
     OdooConcurrentUpdateError,
+    OdooDataError,
     OdooError,
     OdooMissingRecordError,
     OdooUnavailableError,
@@ -46,8 +51,9 @@ from supplystream.settings import Settings
 log = logging.getLogger("supplystream.sinks.odoo")
 
 SINK_NAME = "odoo-sink"
-#: Odoo refused this record (its data, or a record missing): reject it, apply the others.
-REFUSALS = (OdooValidationError, OdooMissingRecordError)
+#: Odoo refused this record (its values, a value its database cannot store, a record missing, no
+#: rights on it): reject it, apply the others.
+REFUSALS = (OdooValidationError, OdooDataError, OdooMissingRecordError, OdooAccessError)
 HANDLED: dict[str, type[OrderPlaced | StockMoved | OrderAllocated | ShipmentConfirmed | AtpChanged]] = {
     cls.EVENT_TYPE: cls for cls in (OrderPlaced, OrderAllocated, StockMoved, ShipmentConfirmed, AtpChanged)
 }
@@ -158,7 +164,12 @@ class OdooSink:
             created = len(drafts)
         except REFUSALS:  # one order is refused: create them one by one to find which
             created = 0
+            # Before Odoo 12 the batch was one call per order: those before the refused one exist.
+            made = ops.existing_sale_orders(self._client, [draft.name for draft in drafts])
             for draft in drafts:
+                if draft.name in made:
+                    created += 1
+                    continue
                 try:
                     ops.create_draft_orders(self._client, [draft])
                     created += 1
@@ -324,6 +335,15 @@ class OdooSink:
         if not self._atp_model_ready:
             ops.ensure_atp_model(self._client)
             self._atp_model_ready = True
+        refused: list[Rejected] = []
+        storable: list[tuple[SinkRecord, AtpChanged]] = []
+        for record, event in items:
+            reason = plan.atp_refusal(event)
+            if reason is None:
+                storable.append((record, event))
+            else:
+                refused.append(self._reject(record, reason))
+        items = storable
         rows = plan.atp_rows(event for _, event in items)
         rejected: list[Rejected] = []
         try:
@@ -341,7 +361,7 @@ class OdooSink:
                     ]
         self._count(AtpChanged.EVENT_TYPE, "applied", written)
         self._count(AtpChanged.EVENT_TYPE, "unchanged", len(items) - written - len(rejected))
-        return rejected
+        return refused + rejected
 
     # -- look-ups (cached: warehouses, products and carriers rarely change) ---------------------
 
@@ -400,19 +420,21 @@ def _log_fields(record: SinkRecord) -> dict[str, Any]:
 
 @contextmanager
 def _as_sink_errors() -> Iterator[None]:
-    """Odoo's batch-wide failures as the sink contract's errors."""
+    """Odoo's batch-wide failures as the sink contract's errors, by their cause."""
     try:
         yield
     except OdooUnavailableError as exc:
         raise TargetUnavailableError(f"Odoo is unreachable: {exc}") from exc
-    except (OdooAuthenticationError, OdooAccessError) as exc:
+    except OdooAuthenticationError as exc:
         raise TargetUnavailableError(
-            f"Odoo refuses the sink's user: {exc}; fix SUPPLYSTREAM_ODOO__LOGIN/PASSWORD or the user's rights"
+            f"Odoo refuses the sink's login: {exc}; fix SUPPLYSTREAM_ODOO__LOGIN/PASSWORD/DATABASE"
         ) from exc
     except OdooConcurrentUpdateError as exc:
         raise TransientSinkError(f"Odoo kept failing on concurrent updates: {exc}") from exc
-    except OdooError as exc:  # neither a refused record nor an outage: retried, then dead-lettered
-        raise TransientSinkError(f"Odoo failed the batch: {exc}") from exc
+    except OdooError as exc:
+        # Neither an outage nor a concurrent update: the same call fails the same way every time. The
+        # runtime applies the batch record by record and dead-letters, at once, each record failing alone.
+        raise PermanentSinkError(f"Odoo refused the batch: {exc}") from exc
 
 
 def sink_factory(settings: Settings) -> OdooSink:

@@ -20,6 +20,14 @@ ATP is written to a custom model ``x_supplystream_atp`` (created through ``ir.mo
 model, the way Odoo Studio does, on first use): one record per SKU and warehouse with
 ``x_sku``, ``x_warehouse_code``, ``x_on_hand``, ``x_reserved``, ``x_atp``, ``x_version`` and
 ``x_event_id``. A write with a version not above the stored one changes nothing.
+
+``x_version`` is a char field holding the version as `VERSION_DIGITS` zero-padded decimal digits
+(`version_text`): versions are clock microseconds (~1.7e15), which Odoo's Integer (PostgreSQL
+``int4``, at most 2,147,483,647) cannot hold and a Float (double precision) holds exactly only up to
+2**53; a fixed-width digit string holds every non-negative Avro ``long`` exactly, on every Odoo
+version, and compares as the number does (``=``, ``<``, ``>`` in a domain, ``ORDER BY``). A model
+created by an earlier SupplyStream with an integer ``x_version`` is converted on first use
+(`ensure_atp_model`).
 """
 
 from __future__ import annotations
@@ -43,9 +51,32 @@ _ATP_FIELDS = {
     "x_on_hand": ("float", "On hand"),
     "x_reserved": ("float", "Reserved"),
     "x_atp": ("float", "Available to promise"),
-    "x_version": ("integer", "ATP version"),
+    "x_version": ("char", "ATP version"),
     "x_event_id": ("char", "Last event id"),
 }
+#: Digits of a stored version: every non-negative Avro ``long`` (at most 9,223,372,036,854,775,807).
+VERSION_DIGITS = 19
+MAX_VERSION = 2**63 - 1
+
+
+def version_text(version: int) -> str:
+    """``version`` as stored in ``x_version``: zero-padded to `VERSION_DIGITS` digits, so that text
+    order is number order (in PostgreSQL's domains and sorts as in Python)."""
+    if not 0 <= version <= MAX_VERSION:
+        raise ValueError(f"an ATP version must be between 0 and {MAX_VERSION}, not {version}")
+    return f"{version:0{VERSION_DIGITS}d}"
+
+
+def version_of(stored: Any) -> int:
+    """The version an ``x_version`` value holds: 0 when empty (``False``); an int as an integer field
+    from an earlier SupplyStream returned it. Raises ValueError for text that is not a version."""
+    if stored is False or stored is None or stored == "":
+        return 0
+    if isinstance(stored, int) and not isinstance(stored, bool):
+        return stored
+    if isinstance(stored, str) and stored.isascii() and stored.isdigit():
+        return int(stored)
+    raise ValueError(f"{stored!r} is not an ATP version")
 
 
 def many2one_id(value: Any) -> int | None:
@@ -350,24 +381,50 @@ class AtpRow:
     event_id: str
 
 
+def atp_field_changes(existing: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """Given the ATP model's fields on the server (name -> type): the fields to drop (a type that
+    cannot hold our values, such as an integer ``x_version``) and the fields to create."""
+    drop = sorted(name for name, (ttype, _) in _ATP_FIELDS.items() if existing.get(name, ttype) != ttype)
+    create = [name for name, (ttype, _) in _ATP_FIELDS.items() if existing.get(name) != ttype]
+    return drop, create
+
+
 def ensure_atp_model(client: OdooClient) -> None:
-    """Create the ``x_supplystream_atp`` model and its fields if the database lacks them."""
-    if client.search("ir.model", [("model", "=", ATP_MODEL)]):
-        return
-    model_id = client.create(
-        "ir.model", [{"name": "SupplyStream ATP", "model": ATP_MODEL, "state": "manual"}]
-    )[0]
+    """Create the ``x_supplystream_atp`` model and its fields where the database lacks them.
+
+    A field of another type (``x_version`` as an integer, as SupplyStream created it before
+    versions were stored as text) is dropped and created again: Odoo refuses to change a field's type
+    ("drop it and create it again"), and such a field never held a version, since none fits ``int4``.
+    """
+    models = client.search("ir.model", [("model", "=", ATP_MODEL)])
+    if models:
+        model_id = models[0]
+        existing = client.call(ATP_MODEL, "fields_get", attributes=["type"])
+        drop, create = atp_field_changes({name: str(spec.get("type")) for name, spec in existing.items()})
+        if not create:
+            return
+        if drop:
+            doomed = client.search(
+                "ir.model.fields",
+                [("model_id", "=", model_id), ("name", "in", drop), ("state", "=", "manual")],
+            )
+            client.call("ir.model.fields", "unlink", doomed)
+    else:
+        model_id = client.create(
+            "ir.model", [{"name": "SupplyStream ATP", "model": ATP_MODEL, "state": "manual"}]
+        )[0]
+        create = list(_ATP_FIELDS)
     client.create(
         "ir.model.fields",
         [
             {
                 "model_id": model_id,
                 "name": name,
-                "field_description": label,
-                "ttype": ttype,
+                "field_description": _ATP_FIELDS[name][1],
+                "ttype": _ATP_FIELDS[name][0],
                 "state": "manual",
             }
-            for name, (ttype, label) in _ATP_FIELDS.items()
+            for name in create
         ],
     )
 
@@ -394,18 +451,30 @@ def write_atp(client: OdooClient, rows: Sequence[AtpRow]) -> int:
             "x_on_hand": float(row.on_hand),
             "x_reserved": float(row.reserved),
             "x_atp": float(row.atp),
-            "x_version": row.version,
+            "x_version": version_text(row.version),
             "x_event_id": row.event_id,
         }
         current = stored.get(key)
         if current is None:
             creates.append(values)
-        elif int(current["x_version"] or 0) < row.version:
+        elif _stored_version(current) < row.version:
             updates[int(current["id"])] = values
     client.create(ATP_MODEL, creates)
     for record_id, values in updates.items():
         client.write(ATP_MODEL, [record_id], values)
     return len(creates) + len(updates)
+
+
+def _stored_version(record: Record) -> int:
+    try:
+        return version_of(record["x_version"])
+    except ValueError as exc:
+        raise OdooValidationError(
+            f"{ATP_MODEL} {record['id']} ({record['x_sku']} @ {record['x_warehouse_code']}) holds "
+            f"x_version {record['x_version']!r}, which is not a version SupplyStream wrote: clear the "
+            "field in Odoo (the next atp.changed then writes it)",
+            model=ATP_MODEL,
+        ) from exc
 
 
 # -- the Odoo sink's batched reads and writes -----------------------------------------------------

@@ -22,30 +22,8 @@ from urllib.parse import urlsplit
 import odoorpc
 import odoorpc.error
 
-from supplystream.errors import (
-    OdooAccessError,
-    OdooAuthenticationError,
-    OdooConcurrentUpdateError,
-    OdooError,
-    OdooMissingRecordError,
-    OdooUnavailableError,
-    OdooValidationError,
-)
-
-#: Odoo exception names (``error.data.name``) and the type each maps to.
-_ERRORS: dict[str, type[OdooError]] = {
-    "odoo.exceptions.AccessDenied": OdooAuthenticationError,
-    "odoo.http.SessionExpiredException": OdooAuthenticationError,
-    "odoo.exceptions.AccessError": OdooAccessError,
-    "odoo.exceptions.ValidationError": OdooValidationError,
-    "odoo.exceptions.UserError": OdooValidationError,
-    "odoo.exceptions.Warning": OdooValidationError,
-    "odoo.exceptions.except_orm": OdooValidationError,
-    "odoo.exceptions.MissingError": OdooMissingRecordError,
-    "psycopg2.extensions.TransactionRollbackError": OdooConcurrentUpdateError,
-    "psycopg2.errors.SerializationFailure": OdooConcurrentUpdateError,
-    "psycopg2.OperationalError": OdooUnavailableError,
-}
+from supplystream.errors import OdooAuthenticationError, OdooError, OdooUnavailableError
+from supplystream.odoo.failures import ServerError, error_for, http_error_for
 
 
 class OdooTransport(Protocol):
@@ -61,21 +39,21 @@ class OdooTransport(Protocol):
         """Call ``model.method(*args, **kwargs)`` as the logged-in user."""
 
 
+def server_error_of(exc: odoorpc.error.RPCError) -> ServerError:
+    """The error Odoo serialised, as odoorpc hands it over (``exc.info`` is the JSON-RPC ``error``)."""
+    info: dict[str, Any] = exc.info if isinstance(getattr(exc, "info", None), dict) else {}
+    data: dict[str, Any] = info["data"] if isinstance(info.get("data"), dict) else {}
+    code = info.get("code")
+    return ServerError(
+        name=str(data.get("name") or ""),
+        message=str(data.get("message") or info.get("message") or exc),
+        code=code if isinstance(code, int) and not isinstance(code, bool) else 200,
+    )
+
+
 def map_error(exc: odoorpc.error.RPCError, model: str | None, method: str | None) -> OdooError:
-    """The most specific OdooError for an Odoo JSON-RPC error object."""
-    info = exc.info if isinstance(getattr(exc, "info", None), dict) else {}
-    data = info.get("data") or {}
-    name = str(data.get("name") or "")
-    message = str(data.get("message") or info.get("message") or exc)
-    error_type = _ERRORS.get(name)
-    if error_type is None and "could not serialize access" in message:
-        error_type = OdooConcurrentUpdateError
-    where = f"{model}.{method}" if model else "Odoo"
-    if error_type is None:
-        return OdooError(
-            f"{where} failed with {name or 'an unknown error'}: {message}", model=model, method=method
-        )
-    return error_type(f"{where}: {message}", model=model, method=method)
+    """The OdooError for an Odoo JSON-RPC error object, by its cause (`supplystream.odoo.failures`)."""
+    return error_for(server_error_of(exc), model, method)
 
 
 @contextmanager
@@ -86,15 +64,7 @@ def odoo_errors(url: str, model: str | None = None, method: str | None = None) -
     except odoorpc.error.RPCError as exc:
         raise map_error(exc, model, method) from exc
     except urllib.error.HTTPError as exc:
-        if exc.code >= 500:
-            raise OdooUnavailableError(
-                f"Odoo at {url} answered HTTP {exc.code}: it is down or overloaded; retrying later",
-                model=model,
-                method=method,
-            ) from exc
-        raise OdooError(
-            f"Odoo at {url} answered HTTP {exc.code} {exc.reason}", model=model, method=method
-        ) from exc
+        raise http_error_for(url, exc.code, str(exc.reason), model, method) from exc
     except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", exc)
         raise OdooUnavailableError(

@@ -19,6 +19,7 @@ import pytest
 
 from supplystream.errors import (
     OdooAuthenticationError,
+    OdooDataError,
     OdooError,
     OdooMissingRecordError,
     OdooUnavailableError,
@@ -36,9 +37,11 @@ from supplystream.odoo.operations import (
     set_on_hand,
     storable_domain,
     validate_picking,
+    version_of,
+    version_text,
     write_atp,
 )
-from supplystream.odoo.transport import JsonRpcTransport
+from supplystream.odoo.transport import JsonRpcTransport, OdooTransport
 
 SKUS = [f"SKU-{n}" for n in range(1001, 1006)]
 
@@ -53,9 +56,16 @@ class OdooBackend:
     kill: Callable[[], None]
     restart: Callable[[], None]
 
-    def client(self, password: str = "admin") -> OdooClient:  # noqa: S107 - the seeded test user
-        def connect() -> JsonRpcTransport:
-            return JsonRpcTransport(self.url, self.database, "admin", password, timeout_s=60)
+    def client(
+        self,
+        password: str = "admin",  # noqa: S107 - the seeded test user
+        wrap: Callable[[OdooTransport], OdooTransport] | None = None,
+    ) -> OdooClient:
+        """A client for this Odoo; ``wrap`` decorates its transport (to stage what Odoo is sent)."""
+
+        def connect() -> OdooTransport:
+            transport = JsonRpcTransport(self.url, self.database, "admin", password, timeout_s=60)
+            return wrap(transport) if wrap is not None else transport
 
         return OdooClient(connect(), reconnect=connect)
 
@@ -248,19 +258,77 @@ class OdooContract:
         ensure_atp_model(client)
         ensure_atp_model(client)  # idempotent
         sku = f"SKU-ATP-{uuid.uuid4().hex[:6]}"
+        clock = 1_712_345_678_901_234  # versions are wall-clock microseconds: far beyond int4
 
         def row(version: int, atp: int) -> AtpRow:
             return AtpRow(sku, "WH-EAST", Decimal(atp + 2), Decimal(2), Decimal(atp), version, f"e{version}")
 
-        assert write_atp(client, [row(1, 10), row(3, 30), row(2, 20)]) == 1
-        stored: list[dict[str, Any]] = client.search_read(
-            "x_supplystream_atp", [("x_sku", "=", sku)], ["x_atp", "x_version"]
+        def stored() -> list[tuple[float, int]]:
+            rows = client.search_read("x_supplystream_atp", [("x_sku", "=", sku)], ["x_atp", "x_version"])
+            return [(r["x_atp"], version_of(r["x_version"])) for r in rows]
+
+        assert write_atp(client, [row(clock + 1, 10), row(clock + 3, 30), row(clock + 2, 20)]) == 1
+        assert stored() == [(30.0, clock + 3)]
+        assert write_atp(client, [row(clock + 2, 99)]) == 0
+        assert write_atp(client, [row(clock + 4, 40)]) == 1
+        assert stored() == [(40.0, clock + 4)]
+        beyond_a_double = 2**53 + 1  # a Float field would store 2**53
+        assert write_atp(client, [row(beyond_a_double, 50)]) == 1
+        assert write_atp(client, [row(2**53, 60)]) == 0
+        assert stored() == [(50.0, beyond_a_double)]
+
+    def test_atp_versions_compare_in_odoo_as_the_numbers_do(self, client: OdooClient) -> None:
+        """``x_version`` in a domain and in an order, as Odoo's database evaluates them."""
+        ensure_atp_model(client)
+        tag = uuid.uuid4().hex[:6]
+        versions = [9, 10, 2**31, 1_712_345_678_901_234, 2**53 + 1, 2**62]
+        write_atp(
+            client,
+            [
+                AtpRow(f"SKU-V-{tag}-{n}", "WH-EAST", Decimal(1), Decimal(0), Decimal(1), version, f"e{n}")
+                for n, version in enumerate(versions)
+            ],
         )
-        assert [(r["x_atp"], r["x_version"]) for r in stored] == [(30.0, 3)]
-        assert write_atp(client, [row(2, 99)]) == 0
-        assert write_atp(client, [row(4, 40)]) == 1
-        stored = client.search_read("x_supplystream_atp", [("x_sku", "=", sku)], ["x_atp", "x_version"])
-        assert [(r["x_atp"], r["x_version"]) for r in stored] == [(40.0, 4)]
+        mine = ("x_sku", "=like", f"SKU-V-{tag}-%")
+
+        def found(domain: list[Any], order: str = "x_version asc") -> list[int]:
+            rows = client.search_read("x_supplystream_atp", [mine, *domain], ["x_version"], order=order)
+            return [version_of(r["x_version"]) for r in rows]
+
+        assert found([]) == versions
+        assert found([], order="x_version desc") == versions[::-1]
+        assert found([("x_version", ">", version_text(10))]) == versions[2:]
+        assert found([("x_version", "<", version_text(2**31))]) == [9, 10]
+        assert found([("x_version", "=", version_text(2**53 + 1))]) == [2**53 + 1]
+
+    def test_an_out_of_range_integer_is_a_permanent_data_error(self, client: OdooClient) -> None:
+        """Integer fields are PostgreSQL ``int4``: beyond it, Odoo 11 and the stand-in answer the same
+        psycopg2 error, which the client raises as the permanent `OdooDataError`; nothing is written."""
+        name = f"int4-{uuid.uuid4().hex[:6]}"
+        partner = client.create("res.partner", [{"name": name, "color": 2**31 - 1}])[0]
+        client.write("res.partner", [partner], {"color": -(2**31)})
+        refused: list[OdooDataError] = []
+        for attempt in (
+            lambda: client.create("res.partner", [{"name": f"{name}-big", "color": 2**31}]),
+            lambda: client.create("res.partner", [{"name": f"{name}-small", "color": -(2**31) - 1}]),
+            lambda: client.write(
+                "res.partner", [partner], {"name": f"{name}-renamed", "color": 1_712_345_678_901_234}
+            ),
+        ):
+            with pytest.raises(OdooDataError) as error:
+                attempt()
+            refused.append(error.value)
+        assert {e.odoo_name for e in refused} == {"psycopg2.errors.NumericValueOutOfRange"}
+        assert all("integer out of range" in str(e) for e in refused)
+        assert [(e.model, e.method) for e in refused] == [("res.partner", "create")] * 2 + [
+            ("res.partner", "write")
+        ]
+        assert client.search("res.partner", [("name", "like", f"{name}-")]) == []
+        assert client.read("res.partner", [partner], ["name", "color"])[0] == {
+            "id": partner,
+            "name": name,
+            "color": -(2**31),
+        }
 
     def test_odoo_killed_mid_batch_is_a_typed_error_and_loses_nothing(
         self, odoo: OdooBackend, client: OdooClient

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from sinks.base import NotYetApplicableError, SinkRecord, TargetUnavailableError
+from sinks.base import NotYetApplicableError, PermanentSinkError, SinkRecord, TargetUnavailableError
 from sinks.odoo import OdooSink
 from sinks.odoo.plan import ADJUSTMENT_PREFIX
 from supplystream.events import (
@@ -35,7 +35,8 @@ from supplystream.events import (
 )
 from supplystream.odoo.catalog_seed import ensure_catalog
 from supplystream.odoo.client import OdooClient
-from supplystream.odoo.operations import many2one_id, set_on_hand, storable_domain
+from supplystream.odoo.operations import many2one_id, set_on_hand, storable_domain, version_of
+from supplystream.odoo.transport import OdooTransport
 from tests.integration.odoo_contract import OdooBackend, Seed, new_order, on_hand, order_name, seed_of
 
 NOW = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -193,6 +194,36 @@ def adjustments_named(client: OdooClient, events: Sequence[StockMoved]) -> int:
     return len(client.search("stock.inventory", [("name", "in", names), ("state", "=", "done")]))
 
 
+class OverflowingTransport:
+    """Sends Odoo, for the sale orders named in ``poisoned``, lines whose ``sequence`` (an Integer field,
+    PostgreSQL ``int4``) is beyond int4: a value Odoo's database cannot store, as clock-microsecond
+    ATP versions once were. The platform no longer sends such a value, so a test stages it here; the
+    refusal itself comes from Odoo (or the stand-in), through the real transport and classification."""
+
+    def __init__(self, inner: OdooTransport, poisoned: set[str]) -> None:
+        self._inner = inner
+        self._poisoned = poisoned
+
+    def server_version(self) -> tuple[int, int]:
+        return self._inner.server_version()
+
+    def authenticate(self) -> int:
+        return self._inner.authenticate()
+
+    def call(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        if (model, method) == ("sale.order", "create"):
+            values = args[0]  # a dict before Odoo 12, a list of dicts since
+            poisoned = [self._poison(v) for v in values] if isinstance(values, list) else self._poison(values)
+            args = [poisoned, *args[1:]]
+        return self._inner.call(model, method, args, kwargs)
+
+    def _poison(self, values: dict[str, Any]) -> dict[str, Any]:
+        if values.get("name") not in self._poisoned:
+            return values
+        lines = [(0, 0, {**line[2], "sequence": 2**31}) for line in values.get("order_line", [])]
+        return {**values, "order_line": lines}
+
+
 class OdooSinkContract:
     """What the Odoo sink guarantees, whatever the Odoo version."""
 
@@ -312,7 +343,7 @@ class OdooSinkContract:
             [("x_sku", "=", sku)],
             ["x_warehouse_code", "x_atp", "x_version", "x_event_id"],
         )
-        assert sorted((r["x_warehouse_code"], r["x_atp"], r["x_version"]) for r in stored) == [
+        assert sorted((r["x_warehouse_code"], r["x_atp"], version_of(r["x_version"])) for r in stored) == [
             (EAST, 30.0, 3),
             (WEST, 5.0, 1),
         ]
@@ -337,7 +368,7 @@ class OdooSinkContract:
         sink = OdooSink(odoo.client(), batched=False)
         assert sink.write(records(*(atp_changed(sku, EAST, v, v) for v in (2, 5, 1, 4)))) == []
         stored = client.search_read("x_supplystream_atp", [("x_sku", "=", sku)], ["x_version"])
-        assert [r["x_version"] for r in stored] == [5]
+        assert [version_of(r["x_version"]) for r in stored] == [5]
 
     def test_odoo_down_is_target_unavailable_and_the_sink_resumes(
         self, odoo: OdooBackend, client: OdooClient, seed: Seed, sink: OdooSink
@@ -396,6 +427,27 @@ class OdooSinkContract:
         assert "SKU 'SKU-NOT-IN-ODOO' is not a product in Odoo" in str(rejected[0].error)
         assert client.search("sale.order", [("name", "=", bad)]) == []
         assert len(client.search("sale.order", [("name", "=", good)])) == 1
+
+    def test_a_value_odoo_cannot_store_is_rejected_alone_at_once_as_permanent(
+        self, odoo: OdooBackend, client: OdooClient
+    ) -> None:
+        """The acceptance of issue 14, item 0: an out-of-range integer fails on Odoo 11 as on the
+        stand-in (PostgreSQL's ``integer out of range``), and the sink rejects that record on its first
+        write as a `PermanentSinkError` (the runtime dead-letters it at once, with that reason), while
+        the rest of the batch applies. Before, it was a transient error, retried for ever."""
+        good, poison = new_order_id(), new_order_id()
+        sink = OdooSink(odoo.client(wrap=lambda inner: OverflowingTransport(inner, {poison})))
+        events = [order_placed(good, [("SKU-1001", 2)]), order_placed(poison, [("SKU-1002", 1)])]
+        rejected = sink.write(records(*events))
+        assert [r.record.event_id for r in rejected] == [str(events[1].event_id)]
+        error = rejected[0].error
+        assert type(error) is PermanentSinkError
+        assert "integer out of range" in str(error)
+        assert "psycopg2.errors.NumericValueOutOfRange" in str(error)
+        assert client.search("sale.order", [("name", "=", poison)]) == []
+        assert len(client.search("sale.order", [("name", "=", good)])) == 1, "created once, not again"
+        assert sink.outcomes["order.placed applied"] == 1
+        assert sink.outcomes["order.placed rejected"] == 1
 
     def test_placed_allocated_and_shipped_in_one_batch_in_any_order(
         self, client: OdooClient, seed: Seed, sink: OdooSink

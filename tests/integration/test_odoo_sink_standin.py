@@ -21,7 +21,7 @@ from sinks.routes import SinkRoutes
 from sinks.runtime import SinkRuntime
 from supplystream.events import AtpChanged, Event, OrderAllocated, ShipmentConfirmed, StockMoved
 from supplystream.odoo.client import OdooClient
-from supplystream.odoo.operations import many2one_id, set_on_hand
+from supplystream.odoo.operations import many2one_id, set_on_hand, version_of
 from supplystream.settings import Settings, SinkSettings
 from tests.integration.odoo_contract import OdooBackend, Seed, on_hand, seed_of
 from tests.integration.odoo_sink_contract import (
@@ -29,6 +29,7 @@ from tests.integration.odoo_sink_contract import (
     ODOO,
     WEST,
     OdooSinkContract,
+    OverflowingTransport,
     adjustments_named,
     atp_changed,
     new_order_id,
@@ -97,9 +98,11 @@ def writer(contracts_ready: Settings, topic_prefix: str) -> Iterator[EventWriter
     writer.close()
 
 
-def runtime(settings: Settings, odoo: OdooBackend, routes: SinkRoutes, **config: Any) -> SinkRuntime:
+def runtime(
+    settings: Settings, odoo: OdooBackend, routes: SinkRoutes, adapter: OdooSink | None = None, **config: Any
+) -> SinkRuntime:
     return SinkRuntime(
-        OdooSink(odoo.client()),
+        adapter or OdooSink(odoo.client()),
         settings,
         routes=routes,
         config=RUNTIME.model_copy(update=config),
@@ -177,7 +180,9 @@ class StockScenario:
             [("x_sku", "in", self.atp_skus)],
             ["x_sku", "x_warehouse_code", "x_version", "x_atp"],
         )
-        found = {(r["x_sku"], r["x_warehouse_code"]): (r["x_version"], r["x_atp"]) for r in stored}
+        found = {
+            (r["x_sku"], r["x_warehouse_code"]): (version_of(r["x_version"]), r["x_atp"]) for r in stored
+        }
         assert len(stored) == len(found), "one ATP record per SKU and warehouse"
         assert found == self.expected_atp()
 
@@ -349,6 +354,34 @@ def test_a_poison_event_is_dead_lettered_with_headers_and_later_events_are_appli
     assert lag_of(contracts_ready, routes) == 0
 
 
+def test_a_value_odoo_cannot_store_is_dead_lettered_on_the_first_attempt(
+    contracts_ready: Settings, odoo: OdooBackend, routes: SinkRoutes, writer: EventWriter
+) -> None:
+    """Issue 14, item 0, through the runtime: Odoo's ``integer out of range`` (an ``int4`` overflow,
+    answered by the stand-in as by the real Odoo 11: see the Odoo contract) is permanent — the record
+    is dead-lettered after one attempt, never retried, with Odoo's reason; the others apply."""
+    client = odoo.client()
+    good, poison = new_order_id(), new_order_id()
+    placed = [order_placed(good, [("SKU-1001", 1)]), order_placed(poison, [("SKU-1002", 1)])]
+    writer.send(placed)
+    adapter = OdooSink(odoo.client(wrap=lambda inner: OverflowingTransport(inner, {poison})))
+    with runtime(contracts_ready, odoo, routes, adapter) as sink:
+        summary = sink.drain(until_idle_s=1.0)
+    assert (summary.dead_lettered, summary.retried) == (1, 0)
+    [letter] = read_all(contracts_ready, routes.dead_letter_topic, expected=1)
+    headers = letter.headers
+    assert headers["event_id"] == str(placed[1].event_id)
+    assert headers["supplystream.error.class"] == "sinks.base.PermanentSinkError"
+    assert headers["supplystream.error.attempts"] == "1"
+    assert (
+        "integer out of range [psycopg2.errors.NumericValueOutOfRange]"
+        in headers["supplystream.error.message"]
+    )
+    assert len(client.search("sale.order", [("name", "=", good)])) == 1
+    assert client.search("sale.order", [("name", "=", poison)]) == []
+    assert lag_of(contracts_ready, routes) == 0
+
+
 def test_a_channel_order_allocated_and_shipped_arriving_in_reverse_order_ends_validated(
     contracts_ready: Settings, odoo: OdooBackend, routes: SinkRoutes, writer: EventWriter
 ) -> None:
@@ -517,7 +550,9 @@ class TestOdooSinkContract(SinkContract):
         )
         return {
             "on_hand": {k: v for k, v in on_hand.items() if v},
-            "atp": {(r["x_sku"], r["x_warehouse_code"]): (r["x_version"], r["x_atp"]) for r in stored},
+            "atp": {
+                (r["x_sku"], r["x_warehouse_code"]): (version_of(r["x_version"]), r["x_atp"]) for r in stored
+            },
             "orders": {str(o["name"]): warehouses[many2one_id(o["warehouse_id"]) or 0] for o in orders},
             "shipped": {str(p["origin"]): str(p["carrier_tracking_ref"]) for p in pickings},
         }

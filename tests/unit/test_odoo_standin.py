@@ -201,6 +201,9 @@ def test_create_single_and_list_and_write_date(odoo: odoorpc.ODOO) -> None:
 def test_custom_atp_model(odoo: odoorpc.ODOO) -> None:
     assert "x_supplystream_atp" in odoo.env
     atp = odoo.env["x_supplystream_atp"]
+    assert odoo.execute_kw("x_supplystream_atp", "fields_get", [["x_version"]], {"attributes": ["type"]}) == {
+        "x_version": {"type": "char"}
+    }
     record_id = atp.create(
         {
             "x_name": "SKU-1001@WH-EAST",
@@ -209,13 +212,50 @@ def test_custom_atp_model(odoo: odoorpc.ODOO) -> None:
             "x_on_hand": 10,
             "x_reserved": 4,
             "x_atp": 6,
-            "x_version": 1,
+            "x_version": "0001712345678901234",
             "x_event_id": "evt-1",
         }
     )
-    atp.write([record_id], {"x_atp": 5, "x_version": 2})
+    atp.write([record_id], {"x_atp": 5, "x_version": "0001712345678901235"})
     rows = atp.search_read([("x_sku", "=", "SKU-1001")], ["x_atp", "x_version", "display_name"])
-    assert rows == [{"id": record_id, "x_atp": 5.0, "x_version": 2, "display_name": "SKU-1001@WH-EAST"}]
+    assert rows == [
+        {
+            "id": record_id,
+            "x_atp": 5.0,
+            "x_version": "0001712345678901235",
+            "display_name": "SKU-1001@WH-EAST",
+        }
+    ]
+    # Char stores text, as Odoo's does (pycompat.to_text): an int written there reads back as text.
+    atp.write([record_id], {"x_version": 7})
+    assert atp.read([record_id], ["x_version"])[0]["x_version"] == "7"
+
+
+def test_integer_fields_hold_what_postgresql_int4_holds(odoo: odoorpc.ODOO) -> None:
+    """Integer and many2one columns are int4: beyond it Odoo 11 and 17 answer PostgreSQL's error."""
+    partner = odoo.execute_kw("res.partner", "create", [{"name": "int4", "color": 2**31 - 1}])
+    odoo.execute_kw("res.partner", "write", [[partner], {"color": -(2**31)}])
+    assert odoo.execute_kw("res.partner", "read", [[partner], ["color"]])[0]["color"] == -(2**31)
+    odoo.execute_kw("res.partner", "write", [[partner], {"color": 3.7}])  # int(3.7), as Odoo
+    assert odoo.execute_kw("res.partner", "read", [[partner], ["color"]])[0]["color"] == 3
+    attempts = [
+        ("create", [{"name": "too big", "color": 2**31}]),
+        ("create", [{"name": "too small", "color": -(2**31) - 1}]),
+        ("write", [[partner], {"color": 1_712_345_678_901_234}]),
+        ("write", [[partner], {"company_id": 3_000_000_000}]),
+    ]
+    for method, args in attempts:
+        with pytest.raises(odoorpc.error.RPCError) as refused:
+            odoo.execute_kw("res.partner", method, args)
+        error = refused.value.info
+        assert (error["code"], error["message"]) == (200, "Odoo Server Error")
+        assert error["data"]["name"] == "psycopg2.errors.NumericValueOutOfRange"
+        assert error["data"]["message"] == "integer out of range\n"
+    assert odoo.execute_kw("res.partner", "search", [[("name", "in", ["too big", "too small"])]]) == []
+    with pytest.raises(odoorpc.error.RPCError) as text:
+        odoo.execute_kw("res.partner", "write", [[partner], {"color": "abc"}])
+    assert rpc_error_name(text) == "builtins.ValueError"
+    assert text.value.info["data"]["message"] == "invalid literal for int() with base 10: 'abc'"
 
 
 def test_errors(odoo: odoorpc.ODOO) -> None:

@@ -112,6 +112,17 @@ ODOO_ERRORS: dict[str, type[OdooError]] = {
 }
 
 SERIALIZATION_FAILURE = "psycopg2.errors.SerializationFailure"
+NUMERIC_VALUE_OUT_OF_RANGE = "psycopg2.errors.NumericValueOutOfRange"
+#: PostgreSQL's int4, the column of every Integer and Many2one field (odoo/fields.py ``column_type``).
+INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
+
+
+def integer_out_of_range() -> RawError:
+    """What Odoo 11 and 17 answer when a value does not fit an ``int4`` column: the ORM does not
+    check ranges, PostgreSQL refuses the INSERT/UPDATE, and the psycopg2 error (a DataError, which
+    odoo/service/model.py neither retries nor turns into a ValidationError) is serialised as is,
+    ``str()`` being PostgreSQL's message with its newline."""
+    return RawError(NUMERIC_VALUE_OUT_OF_RANGE, "integer out of range\n")
 
 
 def error_by_name(name: str, message: str | None = None) -> OdooError:
@@ -124,4 +135,6 @@ def error_by_name(name: str, message: str | None = None) -> OdooError:
         # odoo/service/model.py `retrying` re-raises the psycopg2 OperationalError once
         # MAX_TRIES_ON_CONCURRENCY_FAILURE (5) tries are used up; str() of it is PostgreSQL's message.
         return RawError(name, message or "could not serialize access due to concurrent update\n")
+    if name == NUMERIC_VALUE_OUT_OF_RANGE and message is None:
+        return integer_out_of_range()
     return RawError(name, message or f"Injected fault ({name})")

@@ -12,7 +12,15 @@ from functools import cmp_to_key
 from typing import Any
 
 from supplystream.odoo.standin import domain as dom
-from supplystream.odoo.standin.errors import MissingError, RawError, UserError, ValidationError
+from supplystream.odoo.standin.errors import (
+    INT4_MAX,
+    INT4_MIN,
+    MissingError,
+    RawError,
+    UserError,
+    ValidationError,
+    integer_out_of_range,
+)
 from supplystream.odoo.standin.schema import MODELS, Field, fields_of
 from supplystream.odoo.standin.store import Record, Store
 
@@ -369,12 +377,16 @@ class Env:
             if name not in known:
                 raise invalid_field(model, name)
 
-    def _convert(self, model: str, name: str, field: Field, value: Any) -> Any:
+    def _convert(self, model: str, name: str, field: Field, value: Any) -> Any:  # noqa: PLR0911 - per type
+        """A value as Odoo 17 stores it: converted by the field (odoo/fields.py ``convert_to_column``),
+        then held to its PostgreSQL column (``int4`` for Integer and Many2one)."""
         if field.type == "many2one":
             if value in (None, False, 0):
                 return False
             if isinstance(value, (list, tuple)) and value:
                 value = value[0]
+            if isinstance(value, int) and not INT4_MIN <= value <= INT4_MAX:
+                raise integer_out_of_range()
             if not isinstance(value, int) or self.get(field.relation or "", value) is None:
                 raise ValidationError(
                     "The operation cannot be completed: another model requires the record being deleted. "
@@ -386,9 +398,14 @@ class Env:
         if field.type == "selection" and value not in (None, False, *(key for key, _ in field.selection)):
             raise RawError("builtins.ValueError", f"Wrong value for {model}.{name}: {value!r}")
         if field.type == "float" and value not in (None, False):
-            return float(value)
+            return _number(float, value)
         if field.type == "integer" and value not in (None, False):
-            return int(value)
+            number = _number(int, value)
+            if not INT4_MIN <= number <= INT4_MAX:
+                raise integer_out_of_range()
+            return number
+        if field.type in ("char", "text") and isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)  # Char/Text store text: pycompat.to_text(value)
         if field.type == "boolean":
             return bool(value)
         return value
@@ -551,6 +568,14 @@ class Env:
                                 self.store.touch(other, child["id"])[fname] = False
             self.store.delete(model, record_id)
         return True
+
+
+def _number(kind: type[int] | type[float], value: Any) -> Any:
+    """``int(value)`` / ``float(value)`` as Odoo's Integer and Float fields do, failing as they do."""
+    try:
+        return kind(value)
+    except (TypeError, ValueError) as exc:
+        raise RawError(f"builtins.{type(exc).__name__}", str(exc)) from None
 
 
 def _ids(ids: Any) -> list[int]:

@@ -124,6 +124,7 @@ _MODELS: list[Model] = [
             "city": Field(CHAR, "City"),
             "zip": Field(CHAR, "Zip"),
             "ref": Field(CHAR, "Reference"),
+            "color": Field("integer", "Color Index", default=0),
             "is_company": Field("boolean", "Is a Company", default=False),
             "company_id": _m2o("res.company", "Company"),
             "active": Field("boolean", "Active", default=True),
@@ -360,6 +361,7 @@ _MODELS: list[Model] = [
         "Sales Order Line",
         {
             "order_id": _m2o("sale.order", "Order Reference", required=True),
+            "sequence": Field("integer", "Sequence", default=10),
             "name": Field("text", "Description"),
             "product_id": _m2o("product.product", "Product"),
             "product_uom_qty": Field("float", "Quantity", default=1.0),
@@ -421,7 +423,9 @@ _MODELS: list[Model] = [
             "x_on_hand": Field("float", "On Hand", default=0.0),
             "x_reserved": Field("float", "Reserved", default=0.0),
             "x_atp": Field("float", "Available To Promise", default=0.0),
-            "x_version": Field("integer", "Version", default=0),
+            # The version as zero-padded digits (supplystream.odoo.operations.version_text): an
+            # integer field is int4 in Odoo, too small for clock-microsecond versions.
+            "x_version": Field(CHAR, "ATP version"),
             "x_event_id": Field(CHAR, "Event ID"),
         },
         rec_name="x_name",
