@@ -24,6 +24,7 @@ from sinks.planning.adapter import DEFAULT_SCHEMA
 from supplystream.contracts.registration import load_contracts
 from supplystream.demo.reconcile import Evidence, Figures, PublishedAtp
 from supplystream.odoo.client import OdooClient
+from supplystream.odoo.operations import ATP_MODEL, version_of
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings
@@ -125,6 +126,26 @@ def odoo_validated(settings: Settings) -> dict[str, int]:
     return dict(validated)
 
 
+def odoo_atp(settings: Settings) -> dict[str, PublishedAtp]:
+    """``sku|warehouse`` -> the ATP record the Odoo sink keeps in Odoo (``x_supplystream_atp``)."""
+    client = OdooClient.from_settings(settings)
+    records = client.search_read(
+        ATP_MODEL, [], ["x_sku", "x_warehouse_code", "x_on_hand", "x_reserved", "x_atp", "x_version"]
+    )
+    return {
+        f"{r['x_sku']}|{r['x_warehouse_code']}": PublishedAtp(
+            version_of(r["x_version"]),
+            (_decimal(r["x_on_hand"]), _decimal(r["x_reserved"]), _decimal(r["x_atp"])),
+        )
+        for r in records
+    }
+
+
+def _decimal(value: Any) -> Decimal:
+    """An Odoo float field's value as the decimal it was written from (repr is exact to 17 digits)."""
+    return Decimal(repr(float(value or 0)))
+
+
 def dead_letter_counts(settings: Settings) -> dict[str, int]:
     """Records in each dead-letter topic of the catalog."""
     catalog, _ = load_contracts(settings)
@@ -176,6 +197,7 @@ def gather(
         },
         shipments={str(r["tracking_number"]): str(r["shipment_id"]) for r in events["shipment.confirmed"]},
         odoo_validated=odoo_validated(settings) if with_odoo_sink else None,
+        odoo_atp=odoo_atp(settings) if with_odoo_sink else None,
         event_ids={topic: [str(r["event_id"]) for r in events[topic]] for topic in BUSINESS_TOPICS},
         allocations=dict(allocations),
         orders_placed={str(r["order_id"]) for r in events["order.placed"]},

@@ -84,6 +84,8 @@ class Evidence:
     #: dead-letter topic -> records in it; and what was expected.
     dead_letters: Mapping[str, int]
     expected_dead_letters: Mapping[str, int] = field(default_factory=dict)
+    #: ``sku|warehouse`` -> the ATP record in Odoo (``x_supplystream_atp``); None: not checked.
+    odoo_atp: Mapping[str, PublishedAtp] | None = None
 
 
 def _differences(
@@ -144,6 +146,21 @@ def atp_checks(evidence: Evidence) -> list[Check]:
             "positions",
         ),
     ]
+
+
+def odoo_atp_check(evidence: Evidence) -> Check:
+    """Odoo holds the latest published ATP of every position: figures and version."""
+    name = "processor's published ATP = Odoo's ATP records (figures, versions)"
+    if evidence.odoo_atp is None:
+        return Check(name, True, "not checked: the Odoo sink did not run")
+    published = {k: (v.version, _zero(v.figures)) for k, v in evidence.published.items()}
+    in_odoo = {k: (v.version, _zero(v.figures)) for k, v in evidence.odoo_atp.items()}
+    return _check(
+        name,
+        _differences(published, in_odoo, "published", "Odoo"),
+        len(set(published) | set(in_odoo)),
+        "positions",
+    )
 
 
 def channel_check(evidence: Evidence) -> Check:
@@ -227,6 +244,7 @@ def reconcile(evidence: Evidence, events: Iterable[str] = ()) -> Report:
         (
             *atp_checks(evidence),
             channel_check(evidence),
+            odoo_atp_check(evidence),
             odoo_check(evidence),
             *duplicate_checks(evidence),
             dead_letter_check(evidence),

@@ -110,3 +110,29 @@ def test_demo_with_live_view_in_a_terminal() -> None:
     # A terminal gets the live view redrawn in place (cursor movements), not one final frame.
     assert "events per stage" in text
     assert "\x1b[" in text
+
+
+@pytest.mark.odoo11
+def test_demo_with_the_real_odoo_11() -> None:
+    """`supplystream demo --with-odoo`: the real Odoo 11 (installed from PyPI on first use) takes the
+    stream's ATP, orders and shipments; Odoo's ATP records equal the stream's, no dead letters."""
+    home = project_root() / ".stack" / "demo-tests-odoo11"
+    # 660 events: the simulation's 600 opening-stock receipts, then about 50 orders to ship.
+    command = [sys.executable, "-m", "supplystream", "demo", "--duration", "22", "--rate", "30"]
+    command += ["--with-odoo", "--home", str(home)]
+    run = subprocess.run(
+        command,
+        cwd=project_root(),
+        env={**os.environ, "COLUMNS": "250"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=1500,
+        check=False,
+    )
+    assert_reconciled(run.returncode, run.stdout, home)
+    odoo_atp = next(line for line in run.stdout.splitlines() if "= Odoo's ATP records" in line)
+    assert "OK" in odoo_atp, odoo_atp
+    assert "positions agree" in odoo_atp, odoo_atp
+    shipments = next(line for line in run.stdout.splitlines() if "Odoo pickings validated" in line)
+    assert " 0 shipments" not in shipments, shipments  # orders reached Odoo and shipped from it

@@ -26,6 +26,7 @@ def clean() -> Evidence:
         orders_backordered={"SO-2"},
         planning_rows={"stock_moves": (2, 2)},
         dead_letters={"odoo-sink.dlq": 0},
+        odoo_atp={"A|WH-EAST": PublishedAtp(5, (D("10.0"), D("2.0"), D("8.0")))},
     )
 
 
@@ -52,6 +53,9 @@ def test_each_disagreement_fails_its_own_check() -> None:
             "channel_levels": {("webshop", "A"): 9}
         },
         "Odoo pickings validated = shipments confirmed": {"odoo_validated": {"1Z1": 2}},
+        "processor's published ATP = Odoo's ATP records (figures, versions)": {
+            "odoo_atp": {"A|WH-EAST": PublishedAtp(4, (D("10"), D("2"), D("8")))}
+        },
         "no event published twice": {"event_ids": {"stock.moved": ["e1", "e1"]}},
         "no order allocated twice": {"allocations": {"SO-1": {"a1 [x]", "a2 [y]"}}},
         "every order placed ended allocated or backordered": {"orders_placed": {"SO-1", "SO-2", "SO-3"}},
@@ -78,3 +82,16 @@ def test_expected_dead_letters_hold_and_odoo_unchecked_is_said() -> None:
 def test_a_validated_picking_without_shipment_is_a_duplicate_effect() -> None:
     evidence = dataclasses.replace(clean(), odoo_validated={"1Z1": 1, "1Z9": 1})
     assert failed_names(evidence) == ["Odoo pickings validated = shipments confirmed"]
+
+
+def test_odoo_atp_records_must_match_the_published_figures_and_cover_every_position() -> None:
+    name = "processor's published ATP = Odoo's ATP records (figures, versions)"
+    other_figures = dataclasses.replace(
+        clean(), odoo_atp={"A|WH-EAST": PublishedAtp(5, (D("10"), D("2"), D("7.999")))}
+    )
+    missing = dataclasses.replace(clean(), odoo_atp={})
+    assert failed_names(other_figures) == [name]
+    assert failed_names(missing) == [name]
+    unchecked = reconcile(dataclasses.replace(clean(), odoo_atp=None))
+    assert unchecked.ok
+    assert "not checked" in next(c for c in unchecked.checks if c.name == name).detail
