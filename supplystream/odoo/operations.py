@@ -15,6 +15,14 @@ from the fields the server actually has, since add-ons such as `delivery` add so
 - add a delta to the on-hand quantity under a reference (the Odoo sink): ``stock.quant.create`` in
   inventory mode with ``inventory_quantity_auto_apply`` and ``inventory_name`` (15+, one call, the
   move is named after the reference); a ``stock.inventory`` named after it (11-14).
+- cancel sale orders: ``action_cancel`` with ``disable_cancel_warning`` in the context (16+ at least
+  answer the ``sale.order.cancel`` wizard otherwise; older versions ignore the key). Odoo 11 refuses
+  to cancel an order with a done delivery (its done moves refuse ``_action_cancel``); Odoo 17
+  cancels it and keeps the done deliveries: the sink cancels only orders nothing of which shipped.
+- a note in a record's chatter: ``message_post(body=..., message_type='comment')`` (keyword-only
+  from 13; the default subtype is an internal note on every version).
+- a delivery created by hand (``create_delivery``): the Delivery Orders type has no default
+  destination before 12 (its rule gives it), so the customers' location is looked up.
 
 ATP is written to a custom model ``x_supplystream_atp`` (created through ``ir.model`` as a manual
 model, the way Odoo Studio does, on first use): one record per SKU and warehouse with
@@ -591,12 +599,12 @@ def adjust_on_hand(
 
 
 def outgoing_pickings(client: OdooClient, picking_ids: Sequence[int], origins: Sequence[str]) -> list[Record]:
-    """Outgoing pickings with one of ``picking_ids`` or ``origins`` (one read): ``state``, ``origin``,
-    ``carrier_tracking_ref`` (empty where the server lacks the field)."""
+    """Outgoing pickings with one of ``picking_ids`` or ``origins`` (one read): ``name``, ``state``,
+    ``origin``, ``carrier_tracking_ref`` (empty where the server lacks the field)."""
     if not picking_ids and not origins:
         return []
     has_tracking = "carrier_tracking_ref" in client.fields("stock.picking")
-    fields = ["state", "origin", *(["carrier_tracking_ref"] if has_tracking else [])]
+    fields = ["name", "state", "origin", *(["carrier_tracking_ref"] if has_tracking else [])]
     rows = client.search_read(
         "stock.picking",
         [
@@ -620,6 +628,10 @@ def carriers_by_name(client: OdooClient) -> dict[str, int]:
     return {str(row["name"]).strip().lower(): int(row["id"]) for row in rows}
 
 
+#: The first Odoo whose ``sale.order.action_confirm`` confirms several orders in one call.
+MULTI_CONFIRM_SINCE = 13
+
+
 def confirm_sale_orders(client: OdooClient, warehouses: Mapping[int, int]) -> None:
     """Set each draft order's warehouse (one write per warehouse) and confirm them all in one call.
 
@@ -629,6 +641,12 @@ def confirm_sale_orders(client: OdooClient, warehouses: Mapping[int, int]) -> No
     if not warehouses:
         return
     client.write_grouped("sale.order", {order: {"warehouse_id": w} for order, w in warehouses.items()})
+    if client.version < MULTI_CONFIRM_SINCE:
+        # Odoo 11 and 12: `_action_confirm` reads `self.analytic_account_id` on the whole recordset
+        # when a product has an expense policy: "Expected singleton" for more than one order.
+        for order in sorted(warehouses):
+            client.call("sale.order", "action_confirm", [order])
+        return
     client.call("sale.order", "action_confirm", sorted(warehouses))
 
 
@@ -686,3 +704,135 @@ def ensure_partners(client: OdooClient, partners: Mapping[str, str]) -> dict[str
 def create_draft_orders(client: OdooClient, orders: Sequence[DraftOrder]) -> list[int]:
     """Create the quotations, with their lines: one ``create`` (one per order before Odoo 12)."""
     return client.create("sale.order", [order.values() for order in orders])
+
+
+# -- cancellations (the Odoo sink's order.cancelled) ----------------------------------------------
+
+
+def cancel_sale_orders(client: OdooClient, order_ids: Sequence[int]) -> None:
+    """Cancel sale orders in one call; Odoo cancels their deliveries that are not done, which
+    releases the reservations (sale_stock: ``picking_ids.action_cancel()``).
+
+    From Odoo 16 (at least) ``action_cancel`` of an order that is not a draft answers the
+    ``sale.order.cancel`` wizard (to e-mail the customer) instead of cancelling, unless the context
+    has ``disable_cancel_warning``; earlier versions ignore that key. Odoo 11 refuses to cancel an order
+    with a done delivery (its done moves refuse ``_action_cancel``); Odoo 17 cancels it and keeps the
+    done deliveries: the caller cancels only orders nothing of which shipped, the same on both.
+    """
+    if not order_ids:
+        return
+    result = client.call(
+        "sale.order", "action_cancel", sorted(set(order_ids)), context={"disable_cancel_warning": True}
+    )
+    if isinstance(result, dict) and result.get("type") == "ir.actions.act_window":
+        raise OdooValidationError(
+            f"cancelling sale.order {sorted(set(order_ids))} opened the wizard {result.get('res_model')} "
+            "instead of cancelling: cancel them in Odoo",
+            model="sale.order",
+            method="action_cancel",
+        )
+
+
+def cancel_pickings(client: OdooClient, picking_ids: Sequence[int]) -> None:
+    """Cancel open pickings in one call (``action_cancel``: their moves are cancelled and their
+    reservations released)."""
+    if picking_ids:
+        client.call("stock.picking", "action_cancel", sorted(set(picking_ids)))
+
+
+def post_note(client: OdooClient, model: str, record_id: int, body: str) -> None:
+    """Log ``body`` in the record's chatter as an internal note (``message_post``: subtype
+    ``mail.mt_note`` by default on every version, so nobody is e-mailed). The body is plain text:
+    keep it free of ``<``, ``>`` and ``&``, which Odoo 16+ escapes and Odoo 11 keeps as HTML."""
+    client.call(model, "message_post", [record_id], body=body, message_type="comment")
+
+
+def notes_containing(
+    client: OdooClient, model: str, record_ids: Sequence[int], text: str
+) -> dict[int, list[str]]:
+    """The chatter messages of ``record_ids`` whose body contains ``text``, by record (one read)."""
+    if not record_ids:
+        return {}
+    rows = client.search_read(
+        "mail.message",
+        [("model", "=", model), ("res_id", "in", sorted(set(record_ids))), ("body", "ilike", text)],
+        ["res_id", "body"],
+    )
+    found: dict[int, list[str]] = {}
+    for row in rows:
+        found.setdefault(int(row["res_id"]), []).append(str(row["body"] or ""))
+    return found
+
+
+def order_quantities(client: OdooClient, order_ids: Sequence[int]) -> dict[int, dict[int, Decimal]]:
+    """Product id -> quantity ordered, per sale order, over its goods lines (one read; lines without
+    a product, such as sections and notes, and the delivery charge line are left out)."""
+    if not order_ids:
+        return {}
+    optional = [f for f in ("is_delivery", "display_type") if f in client.fields("sale.order.line")]
+    rows = client.search_read(
+        "sale.order.line",
+        [("order_id", "in", sorted(set(order_ids)))],
+        ["order_id", "product_id", "product_uom_qty", *optional],
+    )
+    ordered: dict[int, dict[int, Decimal]] = {order: {} for order in order_ids}
+    for row in rows:
+        product = many2one_id(row["product_id"])
+        order = many2one_id(row["order_id"]) or 0
+        if product is None or row.get("is_delivery") or row.get("display_type"):
+            continue
+        quantity = Decimal(str(row["product_uom_qty"] or 0))
+        if quantity > 0:
+            lines = ordered.setdefault(order, {})
+            lines[product] = lines.get(product, Decimal(0)) + quantity
+    return ordered
+
+
+def create_delivery(
+    client: OdooClient, picking_type_id: int, source_id: int, origin: str, quantities: Mapping[int, Decimal]
+) -> int:
+    """A draft outgoing picking of ``picking_type_id`` (a warehouse's Delivery Orders) from
+    ``source_id`` (its stock location) to the customers' location, one move per product
+    (``quantities``: product id -> quantity), with ``origin`` as its source document.
+
+    For goods that shipped although their order's delivery was cancelled: validate it with
+    `validate_picking`. The destination is the type's default one, else (Odoo 11's Delivery Orders
+    have none: a rule gives it) the first location of usage ``customer`` (``Partners/Customers``).
+    """
+    types = client.read("stock.picking.type", [picking_type_id], ["default_location_dest_id"])
+    if not types:
+        raise OdooMissingRecordError(
+            f"stock.picking.type {picking_type_id} does not exist", model="stock.picking.type"
+        )
+    destination = many2one_id(types[0]["default_location_dest_id"])
+    if destination is None:
+        customers = client.search("stock.location", [("usage", "=", "customer")], limit=1, order="id asc")
+        if not customers:
+            raise OdooValidationError(
+                "Odoo has no customer location (usage 'customer') to deliver to", model="stock.location"
+            )
+        destination = customers[0]
+    products = client.read("product.product", sorted(quantities), ["display_name", "uom_id"])
+    moves = [
+        (
+            0,
+            0,
+            {
+                "name": str(product["display_name"]),
+                "product_id": int(product["id"]),
+                "product_uom": many2one_id(product["uom_id"]),
+                "product_uom_qty": float(quantities[int(product["id"])]),
+                "location_id": source_id,
+                "location_dest_id": destination,
+            },
+        )
+        for product in products
+    ]
+    values = {
+        "picking_type_id": picking_type_id,
+        "location_id": source_id,
+        "location_dest_id": destination,
+        "origin": origin,
+        picking_moves_field(client.version): moves,
+    }
+    return client.create("stock.picking", [values])[0]
