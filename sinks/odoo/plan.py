@@ -9,11 +9,19 @@ to do, and makes the calls. Every decision is idempotent by construction:
 - ``order.placed`` from a sales channel (not Odoo) creates a draft ``sale.order`` named after the
   order id; an order of that name already there means applied. An unknown SKU is refused.
 - ``order.allocated`` confirms a draft order; an order already confirmed from the same warehouse is
-  done; confirmed from another warehouse, or cancelled, is a conflict for a person; an order Odoo
-  does not have yet is `NotYet`: it waits for its ``order.placed``.
+  done; confirmed from another warehouse is a conflict for a person; a cancelled order stays
+  cancelled (its allocation is released by the same cancellation); an order Odoo does not have yet
+  is `NotYet`: it waits for its ``order.placed``.
 - ``shipment.confirmed`` validates an open outgoing picking with the tracking reference; a done
   picking with the same reference is done; every picking done with another reference is a conflict;
-  an order without an outgoing picking yet (not created or not confirmed yet) is `NotYet`.
+  an order without an outgoing picking yet (not created or not confirmed yet) is `NotYet`; goods
+  shipped although the order or its delivery was cancelled first are recorded as a new delivery
+  (`Deliver`): they left the warehouse whatever Odoo was told.
+- ``order.cancelled`` cancels the sale order, and with it its open deliveries and their
+  reservations (`CancelOrder`), when nothing of it shipped; once something shipped, Odoo cannot
+  cancel the order: its open deliveries are cancelled and a note on the order records what shipped
+  (`KeepOrder`). A cancellation of some lines only is noted, not applied. The note carries
+  `cancellation_marker` (the event id), so a replay finds it and posts nothing twice.
 - ``atp.changed``: the latest version per SKU and warehouse wins (the stored ``x_version`` is
   compared by `supplystream.odoo.operations.write_atp` in the same write).
 """
@@ -30,6 +38,7 @@ from supplystream.events import (
     AtpChanged,
     MoveKind,
     OrderAllocated,
+    OrderCancelled,
     OrderPlaced,
     ShipmentConfirmed,
     Source,
@@ -48,6 +57,9 @@ ALREADY_DONE = "already done"
 #: Sale order states of a confirmed order (``done`` is Odoo 11-16's locked order).
 CONFIRMED_ORDER_STATES = frozenset({"sale", "done"})
 DRAFT_ORDER_STATES = frozenset({"draft", "sent"})
+CANCELLED_ORDER_STATE = "cancel"
+#: The outcome of an allocation of an order cancelled in Odoo: it stays cancelled.
+ORDER_CANCELLED = "order cancelled"
 
 
 def is_echo(source: Source) -> bool:
@@ -199,8 +211,8 @@ CONFIRM = "confirm"
 
 
 def order_decision(order: OrderView | None, name: str, warehouse_id: int) -> str | NotYet:
-    """`CONFIRM`, `ALREADY_DONE`, `NotYet` (no such order yet), or why the order cannot be confirmed
-    from ``warehouse_id``."""
+    """`CONFIRM`, `ALREADY_DONE`, `ORDER_CANCELLED` (the order was cancelled first: it stays so),
+    `NotYet` (no such order yet), or why the order cannot be confirmed from ``warehouse_id``."""
     if order is None:
         return NotYet(
             f"no sale.order named {name!r} in Odoo yet: waiting for its order.placed to create it "
@@ -215,6 +227,8 @@ def order_decision(order: OrderView | None, name: str, warehouse_id: int) -> str
         )
     if order.state in DRAFT_ORDER_STATES:
         return CONFIRM
+    if order.state == CANCELLED_ORDER_STATE:
+        return ORDER_CANCELLED
     return f"sale.order {name} is {order.state}: it cannot be confirmed"
 
 
@@ -229,6 +243,7 @@ class PickingView:
     state: str
     origin: str
     tracking_ref: str
+    name: str = ""
 
     @classmethod
     def of(cls, record: Mapping[str, Any]) -> PickingView:
@@ -238,7 +253,13 @@ class PickingView:
             str(record["state"]),
             str(record.get("origin") or ""),
             str(record.get("carrier_tracking_ref") or ""),
+            str(record.get("name") or ""),
         )
+
+    @property
+    def label(self) -> str:
+        """How a person finds the picking in Odoo: its name (``WH/OUT/00012``), else its id."""
+        return self.name or f"stock.picking {self.picking_id}"
 
 
 @dataclass(frozen=True)
@@ -255,33 +276,57 @@ class AlreadyShipped:
     picking_id: int
 
 
+@dataclass(frozen=True)
+class Deliver:
+    """The goods shipped although Odoo has no open delivery for them any more (the order, or its
+    delivery, was cancelled before the shipment reached Odoo): record them as a new delivery of the
+    order (``origin``) from the shipment's warehouse, validated with the tracking reference."""
+
+    origin: str
+
+
 def shipment_decision(
-    event: ShipmentConfirmed, pickings: Sequence[PickingView]
-) -> Validate | AlreadyShipped | NotYet | str:
+    event: ShipmentConfirmed,
+    pickings: Sequence[PickingView],
+    cancelled_orders: AbstractSet[str] = frozenset(),
+) -> Validate | AlreadyShipped | Deliver | NotYet | str:
     """What to do for ``event`` given the pickings of its order (or its picking), `NotYet` while its
-    order has no outgoing picking (not created or not confirmed yet), or why nothing can be done."""
-    tracking = event.tracking_number
+    order has no outgoing picking (not created or not confirmed yet), or why nothing can be done.
+
+    ``cancelled_orders`` names the orders Odoo has cancelled: a shipment of one of them, or of an
+    order whose remaining delivery was cancelled, is a `Deliver` (the goods left the warehouse).
+    """
     if event.odoo_picking_id is not None:
         matching = [p for p in pickings if p.picking_id == event.odoo_picking_id]
         if not matching:
             return f"no outgoing stock.picking {event.odoo_picking_id} in Odoo (order {event.order_id})"
-        candidates = matching
-    else:
-        candidates = sorted((p for p in pickings if p.origin == event.order_id), key=lambda p: p.picking_id)
-        if not candidates:
-            return NotYet(
-                f"no outgoing stock.picking for order {event.order_id!r} in Odoo yet: waiting for the "
-                "order to be created and confirmed (its order.placed and order.allocated)"
-            )
+        return _shipment_on(event, matching, may_deliver=False)
+    candidates = sorted((p for p in pickings if p.origin == event.order_id), key=lambda p: p.picking_id)
+    if candidates:
+        cancelled = event.order_id in cancelled_orders or any(p.state == "cancel" for p in candidates)
+        return _shipment_on(event, candidates, may_deliver=cancelled)
+    if event.order_id in cancelled_orders:
+        return Deliver(event.order_id)
+    return NotYet(
+        f"no outgoing stock.picking for order {event.order_id!r} in Odoo yet: waiting for the "
+        "order to be created and confirmed (its order.placed and order.allocated)"
+    )
+
+
+def _shipment_on(
+    event: ShipmentConfirmed, candidates: Sequence[PickingView], *, may_deliver: bool
+) -> Validate | AlreadyShipped | Deliver | str:
+    tracking = event.tracking_number
     for picking in candidates:
         if picking.tracking_ref == tracking and picking.state == "done":
             return AlreadyShipped(picking.picking_id)
-    for picking in candidates:  # half done by an earlier attempt: the reference is written first
-        if picking.tracking_ref == tracking and picking.state in OPEN_PICKING_STATES:
-            return Validate(picking.picking_id)
-    open_pickings = [p for p in candidates if p.state in OPEN_PICKING_STATES and not p.tracking_ref]
-    if open_pickings:
-        return Validate(open_pickings[0].picking_id)
+    # One half done by an earlier attempt (the reference is written first), else the oldest open one.
+    ours = [p for p in candidates if p.tracking_ref == tracking and p.state in OPEN_PICKING_STATES]
+    free = [p for p in candidates if p.state in OPEN_PICKING_STATES and not p.tracking_ref]
+    if ours or free:
+        return Validate((ours or free)[0].picking_id)
+    if may_deliver:
+        return Deliver(event.order_id)
     described = ", ".join(
         f"{p.picking_id} {p.state} {p.tracking_ref or '(no reference)'}" for p in candidates
     )
@@ -307,6 +352,116 @@ def shipped_quantities(event: ShipmentConfirmed, products: Mapping[str, int]) ->
             return f"shipment {event.shipment_id}: SKU {line.sku!r} is not a product in Odoo"
         quantities[product] = quantities.get(product, Decimal(0)) + line.quantity
     return quantities
+
+
+# -- order.cancelled -> cancel the sale order, or what Odoo still can of it ----------------------
+
+#: Every note the sink posts on a cancelled order ends with this and the event id (`cancellation_marker`):
+#: a replay finds the note by it and posts nothing twice.
+CANCELLATION_MARKER = "SupplyStream order.cancelled "
+
+
+def cancellation_marker(event: OrderCancelled) -> str:
+    """The text that identifies ``event``'s note on its order."""
+    return f"{CANCELLATION_MARKER}{event.event_id}"
+
+
+def cancels_whole_order(
+    event: OrderCancelled, ordered: Mapping[int, Decimal], products: Mapping[str, int]
+) -> bool:
+    """Whether ``event`` cancels every unit of Odoo's order (``ordered``: product id -> quantity of
+    its goods lines). The platform's line ids are not Odoo's, so lines compare by product."""
+    cancelled: dict[int, Decimal] = {}
+    for line in event.lines:
+        product = products.get(line.sku)
+        if product is not None:
+            cancelled[product] = cancelled.get(product, Decimal(0)) + line.quantity
+    return all(cancelled.get(product, Decimal(0)) >= quantity for product, quantity in ordered.items())
+
+
+@dataclass(frozen=True)
+class CancelOrder:
+    """Nothing of the order shipped: cancel it (Odoo cancels its open deliveries, which releases
+    their reservations), after posting ``note`` on it (None: a replay, the note is there)."""
+
+    order_id: int
+    note: str | None
+
+
+@dataclass(frozen=True)
+class KeepOrder:
+    """Odoo cannot cancel the order (some of it shipped) or the cancellation covers only some lines:
+    the order stays; cancel its open deliveries ``picking_ids`` (none for a partial cancellation) and
+    post ``note`` (None: a replay, the note is there) saying what was not cancelled and why."""
+
+    order_id: int
+    picking_ids: tuple[int, ...]
+    note: str | None
+
+
+def _why(event: OrderCancelled) -> str:
+    reason = (event.reason or "").strip() or "no reason given"
+    return f"Order {event.order_id} was cancelled ({reason}; reported by {event.source.system})"
+
+
+def _labels(pickings: Iterable[PickingView]) -> str:
+    return ", ".join(p.label for p in pickings) or "none"
+
+
+def cancellation_decision(  # noqa: PLR0911 - one return per case
+    event: OrderCancelled,
+    order: OrderView | None,
+    pickings: Sequence[PickingView],
+    *,
+    whole: bool,
+    noted: bool,
+) -> CancelOrder | KeepOrder | NotYet | str:
+    """What to do in Odoo for ``event``: `CancelOrder`, `KeepOrder`, `ALREADY_DONE`, or `NotYet`
+    while Odoo has no sale order of that name (its ``order.placed`` is on its way).
+
+    ``pickings`` are the order's outgoing pickings; ``whole`` whether the event cancels all of the
+    order (`cancels_whole_order`); ``noted`` whether the order already carries this event's note.
+    """
+    if order is None:
+        return NotYet(
+            f"no sale.order named {event.order_id!r} in Odoo yet: waiting for its order.placed to "
+            "create it before cancelling it"
+        )
+    if order.state == CANCELLED_ORDER_STATE:
+        return ALREADY_DONE
+    marker = cancellation_marker(event)
+    mine = sorted((p for p in pickings if p.origin == event.order_id), key=lambda p: p.picking_id)
+    shipped = [p for p in mine if p.state == "done"]
+    still_open = [p for p in mine if p.state in OPEN_PICKING_STATES]
+    if not whole:
+        if noted:
+            return ALREADY_DONE
+        cancelled = ", ".join(f"{line.sku} x {line.quantity}" for line in event.lines)
+        return KeepOrder(
+            order.order_id,
+            (),
+            f"{_why(event)} in part: {cancelled}. SupplyStream cancels an order in Odoo only when all "
+            f"of it is cancelled, so this order and its deliveries are unchanged: reduce these lines "
+            f"in Odoo if they are not to ship. [{marker}]",
+        )
+    if not shipped:
+        deliveries = (
+            f", with its open deliveries ({_labels(still_open)}) and their reservations" if still_open else ""
+        )
+        note = (
+            f"{_why(event)} before anything shipped: SupplyStream cancelled it in Odoo{deliveries}. "
+            f"[{marker}]"
+        )
+        return CancelOrder(order.order_id, None if noted else note)
+    if noted and not still_open:
+        return ALREADY_DONE
+    note = (
+        f"{_why(event)} after {_labels(shipped)} shipped: Odoo cannot cancel delivered goods, so this "
+        f"order stays confirmed. SupplyStream cancelled its open deliveries ({_labels(still_open)}) and "
+        f"their reservations. Take the delivered goods back with a return in Odoo if they come back. "
+        f"[{marker}]"
+    )
+    return KeepOrder(order.order_id, tuple(p.picking_id for p in still_open), None if noted else note)
 
 
 # -- atp.changed -> x_supplystream_atp ------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""`OdooSink`: applies order.placed, order.allocated, stock.moved, shipment.confirmed and atp.changed
-to Odoo.
+"""`OdooSink`: applies order.placed, order.allocated, stock.moved, shipment.confirmed, order.cancelled
+and atp.changed to Odoo.
 
 A thin shell: decode, look up ids, ask `sinks.odoo.plan` what to do, call
 `supplystream.odoo.operations` (which knows the Odoo versions). Batched: one read per kind of
@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 from sinks.base import (
@@ -43,7 +44,14 @@ from supplystream.errors import (
     OdooUnavailableError,
     OdooValidationError,
 )
-from supplystream.events import AtpChanged, OrderAllocated, OrderPlaced, ShipmentConfirmed, StockMoved
+from supplystream.events import (
+    AtpChanged,
+    OrderAllocated,
+    OrderCancelled,
+    OrderPlaced,
+    ShipmentConfirmed,
+    StockMoved,
+)
 from supplystream.odoo import operations as ops
 from supplystream.odoo.client import OdooClient
 from supplystream.settings import Settings
@@ -54,8 +62,10 @@ SINK_NAME = "odoo-sink"
 #: Odoo refused this record (its values, a value its database cannot store, a record missing, no
 #: rights on it): reject it, apply the others.
 REFUSALS = (OdooValidationError, OdooDataError, OdooMissingRecordError, OdooAccessError)
-HANDLED: dict[str, type[OrderPlaced | StockMoved | OrderAllocated | ShipmentConfirmed | AtpChanged]] = {
-    cls.EVENT_TYPE: cls for cls in (OrderPlaced, OrderAllocated, StockMoved, ShipmentConfirmed, AtpChanged)
+Handled = OrderPlaced | StockMoved | OrderAllocated | ShipmentConfirmed | OrderCancelled | AtpChanged
+HANDLED: dict[str, type[Handled]] = {
+    cls.EVENT_TYPE: cls
+    for cls in (OrderPlaced, OrderAllocated, StockMoved, ShipmentConfirmed, OrderCancelled, AtpChanged)
 }
 
 
@@ -65,6 +75,8 @@ class Warehouse:
 
     warehouse_id: int
     stock_location_id: int
+    #: Its Delivery Orders operation type.
+    out_type_id: int
 
 
 class OdooSink:
@@ -126,11 +138,13 @@ class OdooSink:
                 self._count(record.event_type, "echo")
                 continue
             kinds[record.event_type].append((record, event))
-        # Business order: an order is created, then confirmed, then shipped; ATP last (it reflects the rest).
+        # Business order: an order is created, then confirmed, then shipped, and what did not ship can
+        # be cancelled; ATP last (it reflects the rest).
         rejected += self._placed(kinds[OrderPlaced.EVENT_TYPE])
         rejected += self._orders(kinds[OrderAllocated.EVENT_TYPE])
         rejected += self._stock(kinds[StockMoved.EVENT_TYPE])
         rejected += self._shipments(kinds[ShipmentConfirmed.EVENT_TYPE])
+        rejected += self._cancellations(kinds[OrderCancelled.EVENT_TYPE])
         rejected += self._atp(kinds[AtpChanged.EVENT_TYPE])
         return rejected
 
@@ -211,6 +225,8 @@ class OdooSink:
             elif decision == plan.ALREADY_DONE:
                 records_of.setdefault(view.order_id if view else 0, []).append(record)
                 self._count(record.event_type, "unchanged")
+            elif decision == plan.ORDER_CANCELLED:  # cancelled first: it stays cancelled
+                self._count(record.event_type, "order cancelled")
             elif isinstance(decision, plan.NotYet):
                 rejected.append(self._defer(record, decision.reason))
             else:
@@ -289,8 +305,12 @@ class OdooSink:
         pickings = [plan.PickingView.of(r) for r in ops.outgoing_pickings(self._client, ids, origins)]
         products = self._products_for({line.sku for _, e in items for line in e.lines})
         carriers = self._carriers_by_name()
+        cancelled: set[str] | None = None  # orders Odoo cancelled: read only when a shipment needs it
         for record, event in items:
-            decision = plan.shipment_decision(event, pickings)
+            decision = plan.shipment_decision(event, pickings, cancelled or set())
+            if isinstance(decision, plan.NotYet | str) and cancelled is None:
+                cancelled = self._cancelled_orders(sorted({e.order_id for _, e in items}))
+                decision = plan.shipment_decision(event, pickings, cancelled)
             if isinstance(decision, plan.NotYet):
                 rejected.append(self._defer(record, decision.reason))
                 continue
@@ -306,25 +326,139 @@ class OdooSink:
                 continue
             carrier = carriers.get(event.carrier.strip().lower())
             try:
+                if isinstance(decision, plan.Deliver):
+                    picking_id, origin = self._new_delivery(event, decision, quantities), decision.origin
+                    pickings.append(plan.PickingView(picking_id, "draft", origin, ""))
+                else:
+                    picking_id = decision.picking_id
+                    origin = next(p.origin for p in pickings if p.picking_id == picking_id)
                 result = ops.validate_picking(
-                    self._client, decision.picking_id, event.tracking_number, carrier, quantities
+                    self._client, picking_id, event.tracking_number, carrier, quantities
                 )
-            except REFUSALS as exc:
+            except (*REFUSALS, _NoWarehouseError) as exc:
                 rejected.append(self._reject(record, str(exc)))
                 continue
-            pickings = plan.after_validation(pickings, decision.picking_id, event.tracking_number)
+            pickings = plan.after_validation(pickings, picking_id, event.tracking_number)
             if result.backorder_created:  # the rest of the order is a new picking: read it
-                origin = next(p.origin for p in pickings if p.picking_id == decision.picking_id)
                 known = {p.picking_id for p in pickings}
                 fresh = ops.outgoing_pickings(self._client, [], [origin])
                 pickings += [plan.PickingView.of(r) for r in fresh if int(r["id"]) not in known]
             self._count(record.event_type, "unchanged" if result.already_done else "applied")
             log.info(
-                "validated stock.picking %s with tracking %s",
-                decision.picking_id,
+                "validated stock.picking %s with tracking %s%s",
+                picking_id,
                 event.tracking_number,
+                " (a new delivery: the order's own was cancelled)"
+                if isinstance(decision, plan.Deliver)
+                else "",
                 extra=_log_fields(record),
             )
+        return rejected
+
+    def _cancelled_orders(self, names: Sequence[str]) -> set[str]:
+        rows = self._client.search_read(
+            "sale.order", [("name", "in", list(names)), ("state", "=", plan.CANCELLED_ORDER_STATE)], ["name"]
+        )
+        return {str(row["name"]) for row in rows}
+
+    def _new_delivery(
+        self, event: ShipmentConfirmed, decision: plan.Deliver, quantities: Mapping[int, Decimal]
+    ) -> int:
+        """A delivery for goods whose order's delivery was cancelled before they shipped."""
+        warehouse = self._warehouses_for([event.warehouse]).get(event.warehouse)
+        if warehouse is None or not warehouse.out_type_id:
+            raise _NoWarehouseError(
+                f"shipment {event.shipment_id}: order {event.order_id} was cancelled in Odoo before the "
+                f"shipment reached it, and Odoo has no warehouse {event.warehouse!r} (with a Delivery "
+                "Orders type) to record the delivery from"
+            )
+        return ops.create_delivery(
+            self._client, warehouse.out_type_id, warehouse.stock_location_id, decision.origin, quantities
+        )
+
+    # -- order.cancelled -----------------------------------------------------------------------
+
+    def _cancellations(self, items: list[tuple[SinkRecord, OrderCancelled]]) -> list[Rejected]:
+        if not items:
+            return []
+        rejected: list[Rejected] = []
+        names = sorted({event.order_id for _, event in items})
+        rows = self._client.search_read(
+            "sale.order", [("name", "in", names)], ["name", "state", "warehouse_id"]
+        )
+        views = {str(row["name"]): plan.OrderView.of(row) for row in rows}
+        order_ids = [view.order_id for view in views.values()]
+        pickings = [plan.PickingView.of(r) for r in ops.outgoing_pickings(self._client, [], names)]
+        ordered = ops.order_quantities(self._client, order_ids)
+        notes = ops.notes_containing(self._client, "sale.order", order_ids, plan.CANCELLATION_MARKER)
+        products = self._products_for({line.sku for _, event in items for line in event.lines})
+        orders_to_cancel: dict[int, list[SinkRecord]] = {}
+        pickings_to_cancel: dict[int, list[SinkRecord]] = {}
+        for record, event in items:
+            view = views.get(event.order_id)
+            marker = plan.cancellation_marker(event)
+            noted = view is not None and any(marker in body for body in notes.get(view.order_id, []))
+            whole = view is not None and plan.cancels_whole_order(
+                event, ordered.get(view.order_id, {}), products
+            )
+            decision = plan.cancellation_decision(event, view, pickings, whole=whole, noted=noted)
+            if isinstance(decision, plan.NotYet):
+                rejected.append(self._defer(record, decision.reason))
+                continue
+            if decision == plan.ALREADY_DONE:
+                self._count(record.event_type, "unchanged")
+                continue
+            if isinstance(decision, str):
+                rejected.append(self._reject(record, decision))
+                continue
+            if decision.note is not None:  # first: the note is what tells a replay it was handled
+                try:
+                    ops.post_note(self._client, "sale.order", decision.order_id, decision.note)
+                except REFUSALS as exc:
+                    rejected.append(self._reject(record, str(exc)))
+                    continue
+                notes.setdefault(decision.order_id, []).append(decision.note)
+            if isinstance(decision, plan.CancelOrder):
+                orders_to_cancel.setdefault(decision.order_id, []).append(record)
+                views[event.order_id] = replace(views[event.order_id], state=plan.CANCELLED_ORDER_STATE)
+                continue
+            for picking_id in decision.picking_ids:
+                pickings_to_cancel.setdefault(picking_id, []).append(record)
+            pickings = [
+                replace(p, state="cancel") if p.picking_id in decision.picking_ids else p for p in pickings
+            ]
+            if not decision.picking_ids:
+                self._count(record.event_type, "noted")
+        rejected += self._cancel(ops.cancel_sale_orders, orders_to_cancel, "applied")
+        rejected += self._cancel(ops.cancel_pickings, pickings_to_cancel, "noted")
+        return rejected
+
+    def _cancel(
+        self,
+        cancel: Callable[[OdooClient, Sequence[int]], None],
+        records_of: Mapping[int, list[SinkRecord]],
+        outcome: str,
+    ) -> list[Rejected]:
+        """``cancel`` the records ``records_of`` names in one call; when Odoo refuses, one at a time
+        to reject the records of those it refuses."""
+        refused: dict[int, str] = {}
+        try:
+            cancel(self._client, sorted(records_of))
+        except REFUSALS:
+            for record_id in sorted(records_of):
+                try:
+                    cancel(self._client, [record_id])
+                except REFUSALS as exc:
+                    refused[record_id] = str(exc)
+        rejected: list[Rejected] = []
+        counted: set[str] = set()
+        for record_id, records in records_of.items():
+            for record in records:
+                if record_id in refused:
+                    rejected.append(self._reject(record, refused[record_id]))
+                elif record.event_id not in counted:
+                    counted.add(record.event_id)
+                    self._count(record.event_type, outcome)
         return rejected
 
     # -- atp.changed ---------------------------------------------------------------------------
@@ -369,8 +503,20 @@ class OdooSink:
         """Warehouses by the platform's code: an Odoo warehouse's ``code``, else its ``name`` (Odoo codes
         have at most five characters, so ``WH-CENTRAL`` is the name of the warehouse coded ``CENTR``)."""
         if set(codes) - set(self._warehouses):
-            rows = self._client.search_read("stock.warehouse", [], ["code", "name", "lot_stock_id"])
-            warehouses = [(r, Warehouse(int(r["id"]), ops.many2one_id(r["lot_stock_id"]) or 0)) for r in rows]
+            rows = self._client.search_read(
+                "stock.warehouse", [], ["code", "name", "lot_stock_id", "out_type_id"]
+            )
+            warehouses = [
+                (
+                    r,
+                    Warehouse(
+                        int(r["id"]),
+                        ops.many2one_id(r["lot_stock_id"]) or 0,
+                        ops.many2one_id(r["out_type_id"]) or 0,
+                    ),
+                )
+                for r in rows
+            ]
             found: dict[str, Warehouse] = {}
             for key in ("name", "code"):  # a code wins over a name
                 found |= {str(r[key]): warehouse for r, warehouse in warehouses}
@@ -406,6 +552,10 @@ class OdooSink:
         self._count(record.event_type, "deferred")
         log.info("not yet applicable %s: %s", record.event_type, reason, extra=_log_fields(record))
         return Rejected(record, NotYetApplicableError(reason))
+
+
+class _NoWarehouseError(ValueError):
+    """The shipment's warehouse is not one Odoo has."""
 
 
 def _log_fields(record: SinkRecord) -> dict[str, Any]:

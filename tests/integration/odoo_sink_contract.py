@@ -18,13 +18,15 @@ import pytest
 
 from sinks.base import NotYetApplicableError, PermanentSinkError, SinkRecord, TargetUnavailableError
 from sinks.odoo import OdooSink
-from sinks.odoo.plan import ADJUSTMENT_PREFIX
+from sinks.odoo.plan import ADJUSTMENT_PREFIX, CANCELLATION_MARKER
 from supplystream.events import (
     Allocation,
     AtpChanged,
+    CancelledLine,
     Event,
     MoveKind,
     OrderAllocated,
+    OrderCancelled,
     OrderLine,
     OrderPlaced,
     ShipmentConfirmed,
@@ -140,6 +142,23 @@ def shipment_confirmed(
     )
 
 
+def order_cancelled(order: str, lines: Sequence[tuple[str, Decimal | int]]) -> OrderCancelled:
+    """The channel cancelled ``lines`` of ``order`` (all of them: the whole order)."""
+    return OrderCancelled(
+        event_id=uuid.uuid4(),
+        event_type=OrderCancelled.EVENT_TYPE,
+        occurred_at=NOW,
+        source=SHOP,
+        correlation_id=order,
+        company="main",
+        order_id=order,
+        reason="customer request",
+        lines=tuple(
+            CancelledLine(line_id=str(n), sku=sku, quantity=Decimal(q)) for n, (sku, q) in enumerate(lines, 1)
+        ),
+    )
+
+
 def atp_changed(sku: str, warehouse: str, version: int, atp: int) -> AtpChanged:
     return AtpChanged(
         event_id=uuid.uuid4(),
@@ -192,6 +211,43 @@ def adjustments_named(client: OdooClient, events: Sequence[StockMoved]) -> int:
     if client.version >= 15:
         return len(client.search("stock.move", [("name", "in", names), ("state", "=", "done")]))
     return len(client.search("stock.inventory", [("name", "in", names), ("state", "=", "done")]))
+
+
+def reserved(client: OdooClient, product_id: int, location_id: int) -> Decimal:
+    """Quantity of the product reserved at the location (``stock.quant.reserved_quantity``)."""
+    quants = client.search_read(
+        "stock.quant",
+        [("product_id", "=", product_id), ("location_id", "=", location_id)],
+        ["reserved_quantity"],
+    )
+    return sum((Decimal(str(q["reserved_quantity"])) for q in quants), Decimal(0))
+
+
+def cancellation_notes(client: OdooClient, order: str) -> list[str]:
+    """The sink's notes on the sale order named ``order`` (its chatter messages with the marker)."""
+    [order_id] = client.search("sale.order", [("name", "=", order)])
+    rows = client.search_read(
+        "mail.message",
+        [("model", "=", "sale.order"), ("res_id", "=", order_id), ("body", "ilike", CANCELLATION_MARKER)],
+        ["body"],
+    )
+    return [str(row["body"]) for row in rows]
+
+
+def deliveries(client: OdooClient, order: str) -> list[tuple[str, str]]:
+    """(state, tracking reference) of the order's outgoing pickings, oldest first."""
+    rows = client.search_read(
+        "stock.picking",
+        [("origin", "=", order), ("picking_type_code", "=", "outgoing")],
+        ["state", "carrier_tracking_ref"],
+        order="id asc",
+    )
+    return [(str(r["state"]), str(r["carrier_tracking_ref"] or "")) for r in rows]
+
+
+def order_state(client: OdooClient, order: str) -> str:
+    [row] = client.search_read("sale.order", [("name", "=", order)], ["state"])
+    return str(row["state"])
 
 
 class OverflowingTransport:
@@ -518,3 +574,115 @@ class OdooSinkContract:
         assert on_hand(client, product, stock_location) == 7
         [confirmed] = client.search_read("sale.order", [("name", "=", order)], ["state", "warehouse_id"])
         assert (confirmed["state"], many2one_id(confirmed["warehouse_id"])) == ("sale", warehouse["id"])
+
+    # -- cancellations (order.cancelled) ---------------------------------------------------------
+
+    def test_a_cancellation_before_shipment_cancels_the_order_and_releases_its_delivery_once(
+        self, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        product, location = seed.products["SKU-1003"], seed.stock_locations["WH-EAST"]
+        set_on_hand(client, product, location, Decimal(30))
+        order = new_order_id()
+        assert (
+            sink.write(
+                records(order_placed(order, [("SKU-1003", 4)]), order_allocated(order, EAST, "SKU-1003", 4))
+            )
+            == []
+        )
+        assert deliveries(client, order) == [("assigned", "")]
+        held = reserved(client, product, location)
+        assert held >= 4
+        cancel = order_cancelled(order, [("SKU-1003", 4)])
+        assert sink.write(records(cancel)) == []
+        assert order_state(client, order) == "cancel"
+        assert deliveries(client, order) == [("cancel", "")]
+        assert reserved(client, product, location) == held - 4, "the delivery's reservation is released"
+        assert on_hand(client, product, location) == 30
+        [note] = cancellation_notes(client, order)
+        assert f"{CANCELLATION_MARKER}{cancel.event_id}" in note
+        assert "customer request" in note
+        # A replay, and the allocation arriving again (or late), change nothing.
+        assert sink.write(records(cancel, order_allocated(order, EAST, "SKU-1003", 4), cancel)) == []
+        assert (order_state(client, order), deliveries(client, order)) == ("cancel", [("cancel", "")])
+        assert len(cancellation_notes(client, order)) == 1
+        assert sink.outcomes["order.cancelled applied"] == 1
+        assert sink.outcomes["order.cancelled unchanged"] == 2
+        assert sink.outcomes["order.allocated order cancelled"] == 1
+
+    def test_placed_allocated_and_cancelled_in_one_batch_in_any_order(
+        self, client: OdooClient, sink: OdooSink
+    ) -> None:
+        order = new_order_id()
+        batch = records(
+            order_cancelled(order, [("SKU-1001", 1), ("SKU-1002", 2)]),
+            order_allocated(order, WEST, "SKU-1001", 1),
+            order_placed(order, [("SKU-1001", 1), ("SKU-1002", 2)]),
+        )
+        assert sink.write(batch) == []
+        assert order_state(client, order) == "cancel"
+        assert {state for state, _ in deliveries(client, order)} <= {"cancel"}
+
+    def test_a_cancellation_after_a_partial_shipment_cancels_the_rest_and_notes_what_shipped(
+        self, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        """Odoo cannot cancel delivered goods (Odoo 11 refuses to cancel the order at all): the rest
+        of the delivery is cancelled, its reservation released, and a note says what shipped."""
+        product, location = seed.products["SKU-1004"], seed.stock_locations["WH-EAST"]
+        set_on_hand(client, product, location, Decimal(20))
+        order, tracking = new_order_id(), f"P1-{uuid.uuid4().hex[:6]}"
+        placed = order_placed(order, [("SKU-1004", 5)])
+        shipped = shipment_confirmed(order, tracking, [("SKU-1004", 2)])
+        assert sink.write(records(placed, order_allocated(order, EAST, "SKU-1004", 5), shipped)) == []
+        assert deliveries(client, order) == [("done", tracking), ("assigned", "")]
+        held = reserved(client, product, location)
+        cancel = order_cancelled(order, [("SKU-1004", 5)])
+        assert sink.write(records(cancel)) == []
+        assert order_state(client, order) == "sale", "the delivered part keeps the order confirmed"
+        assert deliveries(client, order) == [("done", tracking), ("cancel", "")]
+        assert reserved(client, product, location) == held - 3
+        assert on_hand(client, product, location) == 18
+        [note] = cancellation_notes(client, order)
+        assert "Odoo cannot cancel delivered goods" in note
+        assert sink.write(records(cancel, shipped)) == []  # a replay: nothing twice
+        assert len(cancellation_notes(client, order)) == 1
+        assert deliveries(client, order) == [("done", tracking), ("cancel", "")]
+        assert sink.outcomes["order.cancelled noted"] == 1
+        assert sink.outcomes["order.cancelled unchanged"] == 1
+
+    def test_goods_shipped_after_their_order_was_cancelled_in_odoo_are_recorded_as_a_delivery(
+        self, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        """Kafka orders nothing across topics: the cancellation can reach Odoo before the shipment
+        of goods that left anyway. They left the warehouse: Odoo gets a validated delivery for them."""
+        product, location = seed.products["SKU-1005"], seed.stock_locations["WH-WEST"]
+        set_on_hand(client, product, location, Decimal(12))
+        order, tracking = new_order_id(), f"LATE-{uuid.uuid4().hex[:6]}"
+        assert sink.write(records(order_placed(order, [("SKU-1005", 3)]))) == []
+        assert sink.write(records(order_cancelled(order, [("SKU-1005", 3)]))) == []
+        assert order_state(client, order) == "cancel"
+        shipped = shipment_confirmed(order, tracking, [("SKU-1005", 3)], warehouse=WEST)
+        assert sink.write(records(order_allocated(order, WEST, "SKU-1005", 3), shipped)) == []
+        assert order_state(client, order) == "cancel"
+        assert deliveries(client, order) == [("done", tracking)]
+        assert on_hand(client, product, location) == 9
+        assert sink.write(records(shipped)) == []
+        assert deliveries(client, order) == [("done", tracking)], "validated once"
+        assert sink.outcomes["shipment.confirmed applied"] == 1
+        assert sink.outcomes["shipment.confirmed unchanged"] == 1
+
+    def test_a_cancellation_waits_for_its_order_and_a_partial_one_is_noted_only(
+        self, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        order = new_order_id()
+        early = order_cancelled(order, [("SKU-1002", 1)])
+        [waiting] = sink.write(records(early))
+        assert isinstance(waiting.error, NotYetApplicableError)
+        assert f"no sale.order named {order!r} in Odoo yet" in str(waiting.error)
+        set_on_hand(client, seed.products["SKU-1002"], seed.stock_locations["WH-EAST"], Decimal(10))
+        placed = order_placed(order, [("SKU-1002", 3)])
+        assert sink.write(records(placed, order_allocated(order, EAST, "SKU-1002", 3))) == []
+        assert sink.write(records(early)) == []
+        assert order_state(client, order) == "sale"
+        assert deliveries(client, order) == [("assigned", "")]
+        [note] = cancellation_notes(client, order)
+        assert "in part: SKU-1002 x 1" in note

@@ -32,8 +32,10 @@ from tests.integration.odoo_sink_contract import (
     OverflowingTransport,
     adjustments_named,
     atp_changed,
+    deliveries,
     new_order_id,
     order_allocated,
+    order_cancelled,
     order_placed,
     shipment_confirmed,
     stock_moved,
@@ -73,7 +75,14 @@ class TestOdooSinkOnStandin(OdooSinkContract):
 
 # -- the sink under the runtime: Kafka in, the stand-in out ---------------------------------------
 
-INPUTS = ["stock.moved", "order.placed", "order.allocated", "shipment.confirmed", "atp.changed"]
+INPUTS = [
+    "stock.moved",
+    "order.placed",
+    "order.allocated",
+    "shipment.confirmed",
+    "order.cancelled",
+    "atp.changed",
+]
 RUNTIME = SinkSettings(
     batch_size=500,
     poll_timeout_s=0.2,
@@ -413,8 +422,44 @@ def test_a_channel_order_allocated_and_shipped_arriving_in_reverse_order_ends_va
     assert client.search_read("sale.order", [("name", "=", order)], ["state"])[0]["state"] == "sale"
     assert sink.summary.dead_lettered == 0
     assert read_all(contracts_ready, routes.dead_letter_topic, expected=1, timeout_s=2) == []
-    applied_once = {topic: 1 for topic in routes.topics if not topic.endswith(".atp.changed")}
+    unused = (".atp.changed", ".order.cancelled")
+    applied_once = {topic: 1 for topic in routes.topics if not topic.endswith(unused)}
     assert sink.summary.per_topic == applied_once, "each record applied once, none dead-lettered"
+
+
+def test_a_cancellation_before_its_order_waits_and_goods_shipped_after_it_are_recorded(
+    contracts_ready: Settings, odoo: OdooBackend, routes: SinkRoutes, writer: EventWriter
+) -> None:
+    """The demo's race through the runtime: the cancellation reaches the sink before the order it
+    cancels (it waits, then cancels the order and its delivery), and the WMS had shipped the goods
+    before it learnt of the cancellation (that shipment becomes a validated delivery). Nothing is
+    dead-lettered, and Odoo's stock is what left the warehouse."""
+    client = odoo.client()
+    seed = seed_of(client)
+    sku = next(iter(new_products(client, f"CXL-{uuid.uuid4().hex[:6]}", 1)))
+    product = client.search("product.product", [("default_code", "=", sku)])[0]
+    set_on_hand(client, product, seed.stock_locations["WH-EAST"], Decimal(10))
+    order, tracking = new_order_id(), f"TRK-{uuid.uuid4().hex[:8]}"
+    sink = runtime(contracts_ready, odoo, routes)
+    running = RunningSink(sink.run)
+    try:
+        writer.send([order_cancelled(order, [(sku, 3)])])
+        wait_until(lambda: sink.summary.deferred >= 1, 30, "the cancellation to wait for its order")
+        writer.send([order_placed(order, [(sku, 3)]), order_allocated(order, "WH-EAST", sku, 3)])
+        wait_until(
+            lambda: client.search("sale.order", [("name", "=", order), ("state", "=", "cancel")]) != [],
+            60,
+            "the order to be created and cancelled",
+        )
+        writer.send([shipment_confirmed(order, tracking, [(sku, 3)], warehouse="WH-EAST")])
+        wait_until(lambda: lag_of(contracts_ready, routes) == 0, 60, "the lag to drain")
+    finally:
+        running.stop()
+        sink.close()
+    assert sink.summary.dead_lettered == 0
+    assert deliveries(client, order)[-1] == ("done", tracking)
+    assert {state for state, _ in deliveries(client, order)[:-1]} <= {"cancel"}
+    assert on_hand(client, product, seed.stock_locations["WH-EAST"]) == 7
 
 
 # -- the shared sink contract (tests/integration/sink_contract.py) ---------------------------------

@@ -14,8 +14,10 @@ from sinks.odoo import plan
 from supplystream.events import (
     Allocation,
     AtpChanged,
+    CancelledLine,
     MoveKind,
     OrderAllocated,
+    OrderCancelled,
     OrderLine,
     OrderPlaced,
     ShipmentConfirmed,
@@ -108,8 +110,10 @@ def atp(version: int, value: str, sku: str = "SKU-1001", warehouse: str = "EAST"
     )
 
 
-def picking(picking_id: int, state: str, tracking: str = "", origin: str = "S00001") -> plan.PickingView:
-    return plan.PickingView(picking_id, state, origin, tracking)
+def picking(
+    picking_id: int, state: str, tracking: str = "", origin: str = "S00001", name: str = ""
+) -> plan.PickingView:
+    return plan.PickingView(picking_id, state, origin, tracking, name)
 
 
 class TestEchoes:
@@ -161,7 +165,7 @@ class TestOrders:
             ("sale", 1, plan.ALREADY_DONE),
             ("done", 1, plan.ALREADY_DONE),
             ("sale", 2, "already confirmed from another warehouse"),
-            ("cancel", 1, "is cancel: it cannot be confirmed"),
+            ("cancel", 1, plan.ORDER_CANCELLED),
         ],
     )
     def test_decisions(self, state: str, warehouse: int | None, expected: str) -> None:
@@ -215,10 +219,28 @@ class TestShipments:
         )
 
     def test_every_picking_done_with_another_reference_is_a_conflict(self) -> None:
-        reason = plan.shipment_decision(shipped("T3"), [picking(4, "done", "T1"), picking(6, "cancel")])
+        reason = plan.shipment_decision(shipped("T3"), [picking(4, "done", "T1"), picking(6, "done", "T2")])
         assert isinstance(reason, str)
         assert "'T3'" in reason
         assert "4 done T1" in reason
+
+    def test_goods_shipped_after_the_order_or_its_delivery_was_cancelled_get_a_new_delivery(self) -> None:
+        """The cancellation reached Odoo first, the goods left anyway: Odoo records them."""
+        assert plan.shipment_decision(shipped("T3"), [picking(4, "done", "T1"), picking(6, "cancel")]) == (
+            plan.Deliver("S00001")
+        )
+        assert plan.shipment_decision(shipped("T3"), [], {"S00001"}) == plan.Deliver("S00001")
+        assert plan.shipment_decision(shipped("T3"), [picking(4, "done", "T1")], {"S00001"}) == (
+            plan.Deliver("S00001")
+        )
+        waiting = plan.shipment_decision(shipped("T3"), [], {"S00002"})
+        assert isinstance(waiting, plan.NotYet), "an order not cancelled and not confirmed yet: it waits"
+        recorded = [picking(4, "cancel"), picking(9, "done", "T3")]
+        assert plan.shipment_decision(shipped("T3"), recorded, {"S00001"}) == plan.AlreadyShipped(9)
+        half_done = [picking(4, "cancel"), picking(9, "draft")]
+        assert plan.shipment_decision(shipped("T3"), half_done, {"S00001"}) == plan.Validate(9)
+        by_id = plan.shipment_decision(shipped("T3", picking_id=4), [picking(4, "cancel")], {"S00001"})
+        assert isinstance(by_id, str), "a shipment naming its cancelled picking is for a person"
 
     def test_after_validation_the_picking_is_done_with_the_reference(self) -> None:
         after = plan.after_validation([picking(1, "assigned"), picking(2, "assigned")], 2, "T9")
@@ -228,6 +250,108 @@ class TestShipments:
     def test_quantities_are_summed_per_product_and_unknown_skus_refused(self) -> None:
         assert plan.shipped_quantities(shipped(), {"SKU-1001": 11}) == {11: Decimal(3)}
         assert "SKU 'SKU-9'" in str(plan.shipped_quantities(shipped(sku="SKU-9"), {"SKU-1001": 11}))
+
+
+def cancelled(*lines: tuple[str, str], reason: str | None = "customer request") -> OrderCancelled:
+    return OrderCancelled(
+        event_id=uuid.UUID(int=7),
+        event_type=OrderCancelled.EVENT_TYPE,
+        occurred_at=AT,
+        source=Source(system="shop", adapter="webhook-source"),
+        correlation_id="S00001",
+        company="main",
+        order_id="S00001",
+        reason=reason,
+        lines=tuple(
+            CancelledLine(line_id=str(n), sku=sku, quantity=Decimal(q)) for n, (sku, q) in enumerate(lines, 1)
+        ),
+    )
+
+
+class TestCancellations:
+    ORDER = plan.OrderView(7, "S00001", "sale", 1)
+
+    def test_whole_when_every_product_is_cancelled_in_full(self) -> None:
+        products = {"SKU-1": 1, "SKU-2": 2}
+        ordered = {1: Decimal(3), 2: Decimal("1.5")}
+        assert plan.cancels_whole_order(cancelled(("SKU-1", "3"), ("SKU-2", "1.5")), ordered, products)
+        assert plan.cancels_whole_order(
+            cancelled(("SKU-1", "1"), ("SKU-1", "2"), ("SKU-2", "2")), ordered, products
+        )
+        assert not plan.cancels_whole_order(cancelled(("SKU-1", "3")), ordered, products)
+        assert not plan.cancels_whole_order(cancelled(("SKU-1", "3"), ("SKU-2", "1")), ordered, products)
+        assert plan.cancels_whole_order(cancelled(("SKU-9", "1")), {}, products), "an order without goods"
+
+    def test_an_order_nothing_of_which_shipped_is_cancelled_after_a_note(self) -> None:
+        open_pickings = [picking(3, "assigned", name="EAST/OUT/00003"), picking(4, "cancel", origin="S00001")]
+        decision = plan.cancellation_decision(cancelled(), self.ORDER, open_pickings, whole=True, noted=False)
+        assert isinstance(decision, plan.CancelOrder)
+        assert decision.order_id == 7
+        assert decision.note is not None
+        assert decision.note.startswith("Order S00001 was cancelled (customer request; reported by shop)")
+        assert "EAST/OUT/00003" in decision.note
+        assert decision.note.endswith(f"[{plan.CANCELLATION_MARKER}{uuid.UUID(int=7)}]")
+        assert plan.cancellation_marker(cancelled()) in decision.note
+        assert not set("<>&") & set(decision.note), "plain text, the same in every Odoo's chatter"
+        replay = plan.cancellation_decision(cancelled(), self.ORDER, open_pickings, whole=True, noted=True)
+        assert replay == plan.CancelOrder(7, None), "noted by an attempt that did not cancel: cancel only"
+        draft = plan.OrderView(7, "S00001", "draft", None)
+        assert isinstance(
+            plan.cancellation_decision(cancelled(), draft, [], whole=True, noted=False), plan.CancelOrder
+        )
+
+    def test_a_cancelled_order_is_done_and_a_missing_one_waits(self) -> None:
+        done = plan.OrderView(7, "S00001", "cancel", 1)
+        assert plan.cancellation_decision(cancelled(), done, [], whole=True, noted=False) == plan.ALREADY_DONE
+        waiting = plan.cancellation_decision(cancelled(), None, [], whole=False, noted=False)
+        assert isinstance(waiting, plan.NotYet)
+        assert "no sale.order named 'S00001' in Odoo yet" in waiting.reason
+
+    def test_after_a_shipment_the_open_deliveries_are_cancelled_and_the_shipped_part_noted(self) -> None:
+        pickings = [
+            picking(3, "done", "T1", name="EAST/OUT/00003"),
+            picking(5, "assigned", name="EAST/OUT/00005"),
+            picking(6, "confirmed", name="WEST/OUT/00001"),
+            picking(8, "assigned", origin="S00002"),
+        ]
+        decision = plan.cancellation_decision(cancelled(), self.ORDER, pickings, whole=True, noted=False)
+        assert isinstance(decision, plan.KeepOrder)
+        assert decision.picking_ids == (5, 6)
+        assert decision.note is not None
+        assert "after EAST/OUT/00003 shipped: Odoo cannot cancel delivered goods" in decision.note
+        assert "open deliveries (EAST/OUT/00005, WEST/OUT/00001)" in decision.note
+        after = [replace_state(p, "cancel") if p.picking_id in (5, 6) else p for p in pickings]
+        assert (
+            plan.cancellation_decision(cancelled(), self.ORDER, after, whole=True, noted=True)
+            == plan.ALREADY_DONE
+        )
+        half = plan.cancellation_decision(cancelled(), self.ORDER, pickings, whole=True, noted=True)
+        assert half == plan.KeepOrder(7, (5, 6), None), "noted, deliveries still open: cancel them"
+        shipped_all = [picking(3, "done", "T1")]
+        only_note = plan.cancellation_decision(cancelled(), self.ORDER, shipped_all, whole=True, noted=False)
+        assert isinstance(only_note, plan.KeepOrder)
+        assert only_note.picking_ids == ()
+
+    def test_a_partial_cancellation_is_noted_not_applied(self) -> None:
+        decision = plan.cancellation_decision(
+            cancelled(("SKU-1", "2"), reason=None),
+            self.ORDER,
+            [picking(5, "assigned")],
+            whole=False,
+            noted=False,
+        )
+        assert isinstance(decision, plan.KeepOrder)
+        assert decision.picking_ids == ()
+        assert decision.note is not None
+        assert "(no reason given; reported by shop) in part: SKU-1 x 2" in decision.note
+        assert (
+            plan.cancellation_decision(cancelled(("SKU-1", "2")), self.ORDER, [], whole=False, noted=True)
+            == plan.ALREADY_DONE
+        )
+
+
+def replace_state(view: plan.PickingView, state: str) -> plan.PickingView:
+    return dataclasses.replace(view, state=state)
 
 
 class TestAtp:

@@ -373,10 +373,46 @@ def test_unavailable_stock_and_partial_validation_backorder(odoo: odoorpc.ODOO) 
     assert [p["state"] for p in pickings] == ["done", "confirmed"]
     assert pickings[1]["backorder_id"][0] == picking["id"]
     assert pickings[1]["name"] == "EAST/OUT/00002"
-    odoo.execute_kw("sale.order", "action_cancel", [[order_id]])
+    # Odoo 16+: a confirmed order answers the cancel wizard unless the caller disables the warning.
+    wizard = odoo.execute_kw("sale.order", "action_cancel", [[order_id]])
+    assert (wizard["res_model"], wizard["context"]["default_order_id"]) == ("sale.order.cancel", order_id)
+    assert odoo.env["sale.order"].read([order_id], ["state"])[0]["state"] == "sale"
+    cancelled = odoo.execute_kw(
+        "sale.order", "action_cancel", [[order_id]], {"context": {"disable_cancel_warning": True}}
+    )
+    assert cancelled is True
     states = odoo.env["stock.picking"].search_read([("sale_id", "=", order_id)], ["state"], order="id")
-    assert [p["state"] for p in states] == ["done", "cancel"]
+    assert [p["state"] for p in states] == ["done", "cancel"], "a done delivery stays done"
     assert odoo.env["sale.order"].read([order_id], ["state"])[0]["state"] == "cancel"
+    quant = odoo.env["stock.quant"].search_read(
+        [("product_id", "=", sku), ("location_id.usage", "=", "internal")], ["reserved_quantity"]
+    )
+    assert quant[0]["reserved_quantity"] == 0.0, "the cancelled delivery's reservation is released"
+
+
+def test_message_post_logs_a_note_on_the_order(odoo: odoorpc.ODOO) -> None:
+    partner = odoo.env["res.partner"].search([], limit=1)[0]
+    first, second = (odoo.env["sale.order"].create({"partner_id": partner}) for _ in range(2))
+    message = odoo.execute_kw("sale.order", "message_post", [[first]], {"body": "Cancelled: 2 < 3 & done"})
+    [stored] = odoo.env["mail.message"].search_read(
+        [("model", "=", "sale.order"), ("res_id", "=", first), ("body", "ilike", "Cancelled: 2")],
+        ["body", "message_type", "author_id", "record_name"],
+    )
+    assert stored["id"] == message
+    assert stored["body"] == "<p>Cancelled: 2 &lt; 3 &amp; done</p>", (
+        "plain text is escaped, as Odoo's Html does"
+    )
+    assert stored["message_type"] == "notification"
+    assert stored["author_id"][0] == odoo.env.user.partner_id.id
+    with pytest.raises(odoorpc.error.RPCError) as positional:
+        odoo.execute_kw("sale.order", "message_post", [[first], "a body"])
+    assert rpc_error_name(positional) == "builtins.TypeError", "message_post is keyword-only since Odoo 13"
+    with pytest.raises(odoorpc.error.RPCError) as several:
+        odoo.execute_kw("sale.order", "message_post", [[first, second]], {"body": "x"})
+    assert "Expected singleton" in str(several.value)
+    # A draft is cancelled at once, without the wizard.
+    assert odoo.execute_kw("sale.order", "action_cancel", [[second]]) is True
+    assert odoo.env["sale.order"].read([second], ["state"])[0]["state"] == "cancel"
 
 
 def test_receipt_validates_without_picking_and_inventory_adjustment(odoo: odoorpc.ODOO) -> None:

@@ -7,8 +7,12 @@
   created from the warehouse's stock to the customer location with one move per storable or
   consumable line, then confirmed and reserved: the picking is 'assigned' when stock is
   available, else 'confirmed'.
-* ``action_cancel``: a locked order raises UserError; otherwise state 'cancel' and (sale_stock
-  ``_action_cancel``) every delivery not done is cancelled.
+* ``action_cancel``: a locked order raises UserError; an order that is not a draft answers the
+  ``sale.order.cancel`` wizard action (``_show_cancel_wizard``: Odoo offers to e-mail the customer,
+  one order at a time: several are "Expected singleton") unless the context has
+  ``disable_cancel_warning``; otherwise (``_action_cancel``) state 'cancel' and (sale_stock) every
+  delivery not done is cancelled, which releases its reservations. Deliveries already done stay
+  done, and so does the order's cancellation.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from supplystream.odoo.standin import orm, stock
-from supplystream.odoo.standin.errors import UserError
+from supplystream.odoo.standin.errors import RawError, UserError
 from supplystream.odoo.standin.orm import Env, computes
 from supplystream.odoo.standin.store import Record
 
@@ -140,10 +144,12 @@ def _launch_stock_rule(env: Env, order: Record) -> None:
     stock.action_confirm(env, [picking_id])
 
 
-def action_cancel(env: Env, ids: list[int]) -> bool:
+def action_cancel(env: Env, ids: list[int]) -> bool | dict[str, Any]:
     orders = env.ensure("sale.order", ids)
     if any(o.get("locked") for o in orders):
         raise UserError("You cannot cancel a locked order. Please unlock it first.")
+    if not env.context.get("disable_cancel_warning") and any(o["state"] != "draft" for o in orders):
+        return _cancel_wizard(orders)
     for order in orders:
         env.write_values("sale.order", [order["id"]], {"state": "cancel"})
         pickings = [
@@ -154,6 +160,32 @@ def action_cancel(env: Env, ids: list[int]) -> bool:
         if pickings:
             stock.action_cancel(env, pickings)
     return True
+
+
+def _cancel_wizard(orders: list[Record]) -> dict[str, Any]:
+    """sale.order.action_cancel when ``_show_cancel_wizard``: the ``sale.order.cancel`` wizard."""
+    if len(orders) != 1:
+        raise RawError(
+            "builtins.ValueError",
+            f"Expected singleton: sale.order({', '.join(str(o['id']) for o in orders)})",
+        )
+    [order] = orders
+    type_name = "Quotation" if order["state"] in ("draft", "sent") else "Sales Order"
+    return {
+        "name": f"Cancel {type_name}",
+        "view_mode": "form",
+        "res_model": "sale.order.cancel",
+        "view_id": False,
+        "type": "ir.actions.act_window",
+        "context": {
+            "default_template_id": False,
+            "default_order_id": order["id"],
+            "mark_so_as_canceled": True,
+            "default_email_layout_xmlid": "mail.mail_notification_layout_with_responsible_signature",
+            "model_description": type_name,
+        },
+        "target": "new",
+    }
 
 
 def action_draft(env: Env, ids: list[int]) -> bool:

@@ -100,6 +100,15 @@ SALE_STATES = (
     ("cancel", "Cancelled"),
 )
 
+# mail.message message_type (Odoo 17, addons/mail/models/mail_message.py)
+MESSAGE_TYPES = (
+    ("email", "Email"),
+    ("comment", "Comment"),
+    ("notification", "System notification"),
+    ("auto_comment", "Automated Targeted Notification"),
+    ("user_notification", "User Specific Notification"),
+)
+
 ATP_MODEL = "x_supplystream_atp"
 
 _MODELS: list[Model] = [
@@ -354,7 +363,7 @@ _MODELS: list[Model] = [
             "note": Field("text", "Terms and conditions"),
         },
         order="date_order desc, id desc",
-        methods=("action_confirm", "action_cancel", "action_draft", "action_quotation_sent"),
+        methods=("action_confirm", "action_cancel", "action_draft", "action_quotation_sent", "message_post"),
     ),
     Model(
         "sale.order.line",
@@ -399,6 +408,22 @@ _MODELS: list[Model] = [
         transient=True,
         rec_name="id",
         methods=("process", "process_cancel_backorder"),
+    ),
+    Model(
+        "mail.message",
+        "Message",
+        {
+            "subject": Field(CHAR, "Subject"),
+            "body": Field("html", "Contents", default=""),
+            "model": Field(CHAR, "Related Document Model"),
+            "res_id": Field("integer", "Related Document ID"),
+            "record_name": Field(CHAR, "Message Record Name"),
+            "message_type": _sel("Type", MESSAGE_TYPES, required=True, default="comment"),
+            "author_id": _m2o("res.partner", "Author"),
+            "date": Field("datetime", "Date"),
+        },
+        order="id desc",
+        rec_name="record_name",
     ),
     Model(
         "ir.model",

@@ -20,6 +20,7 @@ from typing import Any
 from supplystream.odoo.standin import sale, stock
 from supplystream.odoo.standin import warehouse as _warehouse  # noqa: F401 - registers the create hooks
 from supplystream.odoo.standin.errors import AccessDenied, AccessError, RawError, UserError
+from supplystream.odoo.standin.mail import message_post_on
 from supplystream.odoo.standin.orm import Env
 from supplystream.odoo.standin.schema import MODELS
 from supplystream.odoo.standin.store import Store
@@ -98,6 +99,7 @@ def _model_methods(model: str) -> dict[str, tuple[bool, Method]]:
             "action_cancel": sale.action_cancel,
             "action_draft": sale.action_draft,
             "action_quotation_sent": sale.action_quotation_sent,
+            "message_post": message_post_on("sale.order"),
         },
     }
     for name, function in business.get(model, {}).items():
