@@ -33,6 +33,7 @@ from supplystream.errors import ConfigurationError
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
+OdooApi = Literal["auto", "json2", "jsonrpc"]
 
 
 class _Section(BaseModel):
@@ -85,11 +86,15 @@ class OdooSettings(_Section):
     database: str = "supplystream"
     login: str = "admin"
     #: The user's password or, better, an API key (Odoo 14+: Preferences > Account Security); Odoo's
-    #: external JSON-RPC API takes an API key in place of the password. Also settable as ``api_key``
-    #: (``SUPPLYSTREAM_ODOO__API_KEY`` or ``..._API_KEY_FILE``).
+    #: external JSON-RPC API takes an API key in place of the password, JSON-2 (Odoo 19+) only an API
+    #: key. Also settable as ``api_key`` (``SUPPLYSTREAM_ODOO__API_KEY`` or ``..._API_KEY_FILE``).
     password: SecretStr = Field(
         default=SecretStr("admin"), validation_alias=AliasChoices("password", "api_key")
     )
+    #: Which external API to use: ``auto`` picks JSON-2 from Odoo 19 and JSON-RPC below (asked from
+    #: Odoo's ``/web/webclient/version_info``); ``json2`` or ``jsonrpc`` forces one (JSON-RPC still
+    #: works on Odoo 19 to 21, deprecated; removal is announced for Odoo 22).
+    api: OdooApi = "auto"
     #: Seconds one call may take before it counts as Odoo being unavailable.
     timeout_s: float = Field(default=30.0, gt=0)
     #: Retries of a call that failed on a concurrent update (PostgreSQL serialization failure).
@@ -154,8 +159,10 @@ class StackSettings(_Section):
     #: Apicurio's (Quarkus) management interface: health and metrics.
     registry_management_port: int = Field(default=8082, ge=1, le=65535)
     postgres_port: int = Field(default=55432, ge=1, le=65535)
-    #: The Odoo 17 stand-in (always part of the stack).
+    #: The Odoo stand-in (always part of the stack), presenting itself as Odoo 17 (JSON-RPC) or 19
+    #: (JSON-2 and the deprecated JSON-RPC). Its data belongs to the version that created it.
     odoo_standin_port: int = Field(default=8069, ge=1, le=65535)
+    odoo_standin_version: Literal[17, 19] = 17
     #: The real Odoo 11 (`stack up --with-odoo`).
     odoo_port: int = Field(default=8070, ge=1, le=65535)
     kafka_heap: str = "512m"

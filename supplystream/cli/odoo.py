@@ -33,6 +33,7 @@ def seed(
     report(f"seeding {len(products)} products and {len(warehouses)} warehouses into {settings.odoo_url}")
     client = OdooClient.from_settings(settings)
     summary = ensure_catalog(client, products, warehouses)
+    report(f"Odoo {client.version} over {client.api}")
     console.print(
         f"products: {len(summary.products_created)} created, {summary.products_existing} already there"
     )

@@ -4,7 +4,9 @@ Login at first use and again after the session expired or Odoo came back; batche
 with a list where the server takes one, grouped `write`s, `fields` on every read, paging by id or by
 a `(write_date, id)` watermark); Odoo errors mapped to our types; concurrent-update failures retried
 with backoff; every call counted and timed. The server's major version is known after login, so
-version-specific operations (see `supplystream.odoo.operations`) can pick the right calls.
+version-specific operations (see `supplystream.odoo.operations`) can pick the right calls. Calls
+travel over JSON-RPC (`transport.JsonRpcTransport`) or Odoo 19's JSON-2 (`json2.Json2Transport`),
+chosen by `connect.transport_for`; each call is one transaction in Odoo over either.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from supplystream.errors import (
     OdooError,
     OdooUnavailableError,
 )
+from supplystream.odoo.connect import transport_for
 from supplystream.odoo.metrics import OdooMetrics, process_metrics
-from supplystream.odoo.transport import JsonRpcTransport, OdooTransport
+from supplystream.odoo.transport import OdooTransport
 from supplystream.settings import Settings
 
 Record = dict[str, Any]
@@ -90,6 +93,12 @@ def grouped_writes(updates: Mapping[int, Mapping[str, Any]]) -> list[tuple[list[
     return [(sorted(ids), dict(updates[ids[0]])) for ids in groups.values()]
 
 
+def _close(transport: OdooTransport) -> None:
+    close = getattr(transport, "close", None)
+    if callable(close):
+        close()
+
+
 def _hashable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return tuple(_hashable(v) for v in value)
@@ -121,16 +130,18 @@ class OdooClient:
 
     @classmethod
     def from_settings(cls, settings: Settings, metrics: OdooMetrics | None = None) -> OdooClient:
-        """A client for the configured Odoo (the local stand-in by default)."""
-        odoo = settings.odoo
+        """A client for the configured Odoo (the local stand-in by default), over the API that
+        ``SUPPLYSTREAM_ODOO__API`` names or, by default, the one its version calls for
+        (`supplystream.odoo.connect`)."""
 
         def connect() -> OdooTransport:
-            return JsonRpcTransport(
-                settings.odoo_url, odoo.database, odoo.login, odoo.password.get_secret_value(), odoo.timeout_s
-            )
+            return transport_for(settings)
 
         return cls(
-            connect(), concurrency_retries=odoo.concurrency_retries, metrics=metrics, reconnect=connect
+            connect(),
+            concurrency_retries=settings.odoo.concurrency_retries,
+            metrics=metrics,
+            reconnect=connect,
         )
 
     # -- session -------------------------------------------------------------------------------
@@ -148,6 +159,15 @@ class OdooClient:
             self.login()
         assert self._version is not None  # noqa: S101 - set by login()
         return self._version[0]
+
+    @property
+    def api(self) -> str:
+        """The external API the calls travel over (``JSON-2``, ``JSON-RPC``; ``auto`` before login)."""
+        return str(getattr(self._transport, "api", type(self._transport).__name__))
+
+    def close(self) -> None:
+        """Close the transport's connections (a transport without any has nothing to close)."""
+        _close(self._transport)
 
     @property
     def uid(self) -> int:
@@ -191,6 +211,7 @@ class OdooClient:
     def _forget_session(self) -> None:
         self._uid = None
         if self._reconnect is not None:
+            _close(self._transport)
             self._transport = self._reconnect()
 
     # -- reads ---------------------------------------------------------------------------------

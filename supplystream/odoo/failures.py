@@ -9,6 +9,15 @@ Odoo turns integrity errors (not null, foreign key, unique, check) into Validati
 (odoo/service/model.py), and retries lock, serialization and deadlock failures five times before
 it gives up and reports them.
 
+Odoo 19's JSON-2 (odoo/http.py ``Json2Dispatcher.handle_error``) reports the same exceptions as an
+HTTP status with the bare object ``{name, message, arguments, context, debug}`` as the body: 401 for
+a refused API key (``werkzeug.exceptions.Unauthorized``), 403 for AccessDenied/AccessError, 404 for
+MissingError and for a model or method this database lacks (``werkzeug.exceptions.NotFound``), 409
+for LockError, 422 for UserError/ValidationError and for arguments that do not fit the method
+(``werkzeug.exceptions.UnprocessableEntity``), 500 for anything else (a psycopg2 error under its own
+name). `json2_error_for` classifies them by the body's ``name`` through the same table; a status
+without Odoo's body comes from something in front of Odoo (a proxy, a rate limiter: 429).
+
 Each error is classified by its **cause**. Only two causes are transient — Odoo or its database
 cannot serve now (`Cause.UNAVAILABLE`), or a concurrent transaction got in the way
 (`Cause.CONCURRENCY`); everything else describes the call or its data, and the same call fails
@@ -100,6 +109,15 @@ _BY_NAME: dict[str, Cause] = {
     "odoo.exceptions.Warning": Cause.VALIDATION,
     "odoo.exceptions.RedirectWarning": Cause.VALIDATION,
     "odoo.exceptions.except_orm": Cause.VALIDATION,
+    # Odoo 18+: records could not be locked (409); a concurrent transaction holds them.
+    "odoo.exceptions.LockError": Cause.CONCURRENCY,
+    "odoo.exceptions.ConcurrencyError": Cause.CONCURRENCY,
+    # JSON-2: no or a wrong API key (401); arguments that do not fit the method, ids given to an
+    # @api.model method (422); a body that is not JSON (400); a rate limiter (429).
+    "werkzeug.exceptions.Unauthorized": Cause.AUTHENTICATION,
+    "werkzeug.exceptions.UnprocessableEntity": Cause.REQUEST,
+    "werkzeug.exceptions.BadRequest": Cause.REQUEST,
+    "werkzeug.exceptions.TooManyRequests": Cause.UNAVAILABLE,
     # /jsonrpc itself is not there: not Odoo at this address (a proxy path), or an Odoo without it.
     "werkzeug.exceptions.NotFound": Cause.UNAVAILABLE,
     "werkzeug.exceptions.ServiceUnavailable": Cause.UNAVAILABLE,
@@ -151,6 +169,8 @@ HTTP_SERVER_ERROR = 500
 _HTTP_REFUSED = frozenset({401, 403})
 #: Not Found, Method Not Allowed (not Odoo's JSON-RPC at this address), Request Timeout, Too Many Requests.
 _HTTP_NOT_NOW = frozenset({404, 405, 408, 429})
+#: What a rate limiter in front of Odoo answers (Odoo itself does not limit).
+TOO_MANY_REQUESTS = 429
 
 
 def sqlstate_of(name: str) -> str | None:
@@ -189,10 +209,57 @@ def classify_http_status(status: int) -> Cause:
     return Cause.REQUEST
 
 
-def error_for(error: ServerError, model: str | None, method: str | None) -> OdooError:
-    """The OdooError to raise for ``error``, with a message naming the call, Odoo's exception and
-    what to do about it."""
-    cause = classify(error)
+#: JSON-2 names whose cause is not the one JSON-RPC gives them: JSON-2's own 404 says the model or
+#: method does not exist on this database (the call is wrong for this server), where JSON-RPC's
+#: NotFound says ``/jsonrpc`` itself is missing at this address.
+_JSON2_BY_NAME: dict[str, Cause] = {"werkzeug.exceptions.NotFound": Cause.REQUEST}
+
+
+def classify_json2(error: ServerError) -> Cause:
+    """The cause of an error body JSON-2 answered (its status adds nothing the name does not say)."""
+    return _JSON2_BY_NAME.get(error.name) or classify(error)
+
+
+def json2_server_error(body: object) -> ServerError | None:
+    """The error in a JSON-2 error body (``{name, message, arguments, context, debug}``); None when the
+    body is not Odoo's (a proxy's page, an empty body)."""
+    if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not body["name"]:
+        return None
+    message = body.get("message")
+    return ServerError(name=body["name"], message=message if isinstance(message, str) else "")
+
+
+def json2_error_for(
+    url: str,
+    status: int,
+    body: object,
+    *,
+    model: str | None,
+    method: str | None,
+    reason: str = "",
+    retry_after: str | None = None,
+) -> OdooError:
+    """The OdooError for a JSON-2 answer with error ``status``: by Odoo's error object when ``body``
+    is one, else by the status alone (``retry_after``: the Retry-After header of a rate limiter)."""
+    error = json2_server_error(body)
+    if error is not None:
+        return error_for(error, model, method, cause=classify_json2(error))
+    if status == TOO_MANY_REQUESTS:
+        wait = f", retry after {retry_after} s" if retry_after else ""
+        return OdooUnavailableError(
+            f"Odoo at {url} limits our request rate (HTTP 429 Too Many Requests{wait}): retrying later",
+            model=model,
+            method=method,
+        )
+    return http_error_for(url, status, reason, model, method)
+
+
+def error_for(
+    error: ServerError, model: str | None, method: str | None, *, cause: Cause | None = None
+) -> OdooError:
+    """The OdooError to raise for ``error`` (of ``cause``, classified from ``error`` when not given),
+    with a message naming the call, Odoo's exception and what to do about it."""
+    cause = cause or classify(error)
     where = f"{model}.{method}" if model else "Odoo"
     detail = error.message.strip() or "(no message)"
     said = f"{detail} [{error.name}]" if error.name else detail

@@ -2,8 +2,10 @@
 
 `JsonRpcTransport` uses odoorpc over ``/jsonrpc`` (services ``common`` and ``object``), which every
 Odoo from 10 to 19 speaks. Odoo 19 deprecates it (removal announced for Odoo 22) in favour of
-JSON-2 (``POST /json/2/<model>/<method>`` with a bearer API key and HTTP status codes); a
-``Json2Transport`` implementing the same three methods slots in without touching the client.
+JSON-2 (``POST /json/2/<model>/<method>`` with a bearer API key and HTTP status codes):
+`supplystream.odoo.json2.Json2Transport` implements the same three methods;
+`supplystream.odoo.connect` picks one by the server's version. A transport may also have
+``close()`` (its pooled connections) and ``api`` (its name, for operators).
 
 Every library error leaves this module as one of our `OdooError` types.
 """
@@ -39,6 +41,15 @@ class OdooTransport(Protocol):
         """Call ``model.method(*args, **kwargs)`` as the logged-in user."""
 
 
+def parse_version(info: Any, text: Any) -> tuple[int, int] | None:
+    """(major, minor) from Odoo's ``version_info`` list (``[19, 0, 0, "final", 0, ""]``), else from
+    its version text (``"17.0"``, ``"saas~17.2"``); None when neither says."""
+    if isinstance(info, list) and len(info) >= 2 and all(type(n) is int for n in info[:2]):
+        return int(info[0]), int(info[1])
+    found = re.search(r"(\d+)\.(\d+)", str(text or ""))
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
 def server_error_of(exc: odoorpc.error.RPCError) -> ServerError:
     """The error Odoo serialised, as odoorpc hands it over (``exc.info`` is the JSON-RPC ``error``)."""
     info: dict[str, Any] = exc.info if isinstance(getattr(exc, "info", None), dict) else {}
@@ -64,6 +75,7 @@ def odoo_errors(url: str, model: str | None = None, method: str | None = None) -
     except odoorpc.error.RPCError as exc:
         raise map_error(exc, model, method) from exc
     except urllib.error.HTTPError as exc:
+        exc.close()  # its unread body holds the connection's socket until a garbage collection
         raise http_error_for(url, exc.code, str(exc.reason), model, method) from exc
     except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", exc)
@@ -95,6 +107,8 @@ def _hide_odoorpc_arguments() -> None:
 class JsonRpcTransport:
     """Odoo's external JSON-RPC API through odoorpc."""
 
+    api = "JSON-RPC"
+
     def __init__(self, url: str, database: str, login: str, password: str, timeout_s: float) -> None:
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -121,10 +135,10 @@ class JsonRpcTransport:
     def server_version(self) -> tuple[int, int]:
         """Read from /web/webclient/version_info (odoorpc does it when connecting)."""
         version = str(self._connection().version)  # "17.0", "11.0", "saas~17.2"
-        match = re.search(r"(\d+)\.(\d+)", version)
-        if match is None:
+        found = parse_version(None, version)
+        if found is None:
             raise OdooError(f"Odoo at {self._url} reports an unreadable version {version!r}")
-        return int(match.group(1)), int(match.group(2))
+        return found
 
     def authenticate(self) -> int:
         """``common.login`` then the user's context, as odoorpc does."""

@@ -1,4 +1,5 @@
-"""The Odoo 17 stand-in (supplystream.odoo.standin) as a process of the local stack.
+"""The Odoo stand-in (supplystream.odoo.standin) as a process of the local stack, presenting itself
+as Odoo 17 by default or 19 (``SUPPLYSTREAM_STACK__ODOO_STANDIN_VERSION``).
 
 It keeps its data in SQLite under the stack home, so it survives its own restart; the first start
 seeds the demo company (warehouses WH-EAST and WH-WEST, products SKU-1001..SKU-1005, admin/admin).
@@ -29,7 +30,7 @@ class OdooStandin:
 
     @property
     def url(self) -> str:
-        """Base URL of its JSON-RPC API."""
+        """Base URL of its API (JSON-RPC; JSON-2 too when it presents itself as 19)."""
         return f"http://127.0.0.1:{self._settings.odoo_standin_port}"
 
     def start(self, report: Report) -> bool:
@@ -50,6 +51,8 @@ class OdooStandin:
             str(self._settings.odoo_standin_port),
             "--data",
             str(self._dir),
+            "--odoo-version",
+            str(self._settings.odoo_standin_version),
         ]
         if first_start:
             report(f"seeding the Odoo stand-in's demo company in {self._dir}")

@@ -1,9 +1,10 @@
 """One contract for the Odoo access layer, run against every Odoo we support.
 
-Subclasses provide the fixture ``odoo`` (an `OdooBackend`): the Odoo 17 stand-in and the real
-Odoo 11 run the same tests, and the version-specific calls are chosen by the client, never by a
-test. Both backends are seeded alike: warehouses named WH-EAST and WH-WEST (codes EAST and WEST:
-Odoo allows five characters), storable products SKU-1001..SKU-1005, user admin/admin.
+Subclasses provide the fixture ``odoo`` (an `OdooBackend`): the real Odoo 11 (JSON-RPC), the
+stand-in as Odoo 17 (JSON-RPC) and the stand-in as Odoo 19 (JSON-2) run the same tests, and the
+version-specific calls are chosen by the client, never by a test. All are seeded alike: warehouses
+named WH-EAST and WH-WEST (codes EAST and WEST: Odoo allows five characters), storable products
+SKU-1001..SKU-1005, user admin/admin (the stand-in's API key: ``supplystream-test-key``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from supplystream.errors import (
     OdooValidationError,
 )
 from supplystream.odoo.client import SETTLE_S, OdooClient, Watermark, advanced
+from supplystream.odoo.json2 import Json2Transport
 from supplystream.odoo.operations import (
     AtpRow,
     confirm_sale_order,
@@ -48,23 +50,33 @@ SKUS = [f"SKU-{n}" for n in range(1001, 1006)]
 
 @dataclass(frozen=True)
 class OdooBackend:
-    """A running Odoo to test against, and how to kill it and bring it back."""
+    """A running Odoo to test against, the API to reach it by, and how to kill it and bring it back."""
 
     url: str
     database: str
     major_version: int
     kill: Callable[[], None]
     restart: Callable[[], None]
+    #: ``jsonrpc`` (login admin, password ``secret``) or ``json2`` (API key ``secret``).
+    api: str = "jsonrpc"
+    secret: str = "admin"  # noqa: S105 - the seeded test user's password
+
+    def transport(self, secret: str | None = None, timeout_s: float = 60) -> OdooTransport:
+        """A transport of this backend's API, with its credential or ``secret``."""
+        if self.api == "json2":
+            return Json2Transport(self.url, self.database, secret or self.secret, timeout_s)
+        return JsonRpcTransport(self.url, self.database, "admin", secret or self.secret, timeout_s)
 
     def client(
         self,
-        password: str = "admin",  # noqa: S107 - the seeded test user
+        password: str | None = None,
         wrap: Callable[[OdooTransport], OdooTransport] | None = None,
     ) -> OdooClient:
-        """A client for this Odoo; ``wrap`` decorates its transport (to stage what Odoo is sent)."""
+        """A client for this Odoo (``password``: another credential); ``wrap`` decorates its
+        transport (to stage what Odoo is sent)."""
 
         def connect() -> OdooTransport:
-            transport = JsonRpcTransport(self.url, self.database, "admin", password, timeout_s=60)
+            transport = self.transport(password)
             return wrap(transport) if wrap is not None else transport
 
         return OdooClient(connect(), reconnect=connect)
@@ -136,9 +148,10 @@ class OdooContract:
     def test_login_detects_the_version(self, odoo: OdooBackend, client: OdooClient) -> None:
         assert client.uid > 0
         assert client.version == odoo.major_version
+        assert client.api == {"jsonrpc": "JSON-RPC", "json2": "JSON-2"}[odoo.api]
 
     def test_wrong_password_is_an_authentication_error(self, odoo: OdooBackend) -> None:
-        with pytest.raises(OdooAuthenticationError, match="refused login 'admin'"):
+        with pytest.raises(OdooAuthenticationError, match=r"refused (login 'admin'|the API key)"):
             odoo.client(password="wrong").login()  # noqa: S106
 
     def test_reads_with_domains_return_exactly_the_fields_asked(self, client: OdooClient, seed: Seed) -> None:

@@ -1,4 +1,5 @@
-"""The Odoo contract against the Odoo 17 stand-in (a fresh, seeded instance for the session)."""
+"""The Odoo contract against the stand-in as Odoo 17 over JSON-RPC (a fresh, seeded instance per
+module); test_odoo_contract_standin19.py runs it against the stand-in as Odoo 19 over JSON-2."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import pytest
 
 from supplystream.errors import OdooUnavailableError
 from supplystream.odoo.client import OdooClient
-from supplystream.odoo.transport import JsonRpcTransport
 from tests.integration.odoo_contract import OdooBackend, OdooContract
 
 pytestmark = pytest.mark.integration
@@ -30,9 +30,10 @@ def _free_port() -> int:
 class StandinProcess:
     """A stand-in on its own port and data directory, which a test may kill and restart."""
 
-    def __init__(self, data: Path) -> None:
+    def __init__(self, data: Path, odoo_version: int = 17) -> None:
         self.port = _free_port()
         self.data = data
+        self.odoo_version = odoo_version
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
         self.start(seed=True)
@@ -41,7 +42,7 @@ class StandinProcess:
         with (self.data / "standin.log").open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "supplystream.odoo.standin", "--port", str(self.port), "--data",
-                 str(self.data), *(["--seed"] if seed else [])],
+                 str(self.data), "--odoo-version", str(self.odoo_version), *(["--seed"] if seed else [])],
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )  # fmt: skip
@@ -81,7 +82,8 @@ def set_fault(odoo: OdooBackend, **fault: object) -> None:
 
 
 class TestOdooClientUnderFaults:
-    """What only the stand-in can stage on demand: slow answers, outages, serialization failures."""
+    """What only the stand-in can stage on demand: slow answers, outages, rate limiting,
+    serialization failures (whichever API the backend is reached by)."""
 
     def test_serialization_failures_are_retried_until_odoo_succeeds(self, odoo: OdooBackend) -> None:
         client = odoo.client()
@@ -103,8 +105,21 @@ class TestOdooClientUnderFaults:
             set_fault(odoo, mode="ok")
         assert isinstance(client.search("res.partner", [], limit=1), list)
 
+    def test_a_rate_limited_odoo_is_unavailable_and_the_client_recovers(self, odoo: OdooBackend) -> None:
+        client = odoo.client()
+        client.login()
+        set_fault(odoo, mode="limited", retry_after_s=7)
+        try:
+            with pytest.raises(OdooUnavailableError, match="429") as error:
+                client.search("res.partner", [])
+        finally:
+            set_fault(odoo, mode="ok")
+        if odoo.api == "json2":
+            assert "retry after 7 s" in str(error.value)
+        assert isinstance(client.search("res.partner", [], limit=1), list)
+
     def test_a_slow_odoo_times_out_as_unavailable(self, odoo: OdooBackend) -> None:
-        client = OdooClient(JsonRpcTransport(odoo.url, odoo.database, "admin", "admin", timeout_s=0.5))
+        client = OdooClient(odoo.transport(timeout_s=0.5))
         client.login()
         set_fault(odoo, mode="slow", delay_s=2.0)
         try:

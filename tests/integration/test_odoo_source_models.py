@@ -1,5 +1,6 @@
 """The Odoo source's orders and deliveries: a confirmed, shipped order and a cancelled one, drained
-in-process, arrive on order.placed, shipment.confirmed and order.cancelled."""
+in-process, arrive on order.placed, shipment.confirmed and order.cancelled; on the stand-in as
+Odoo 17 (JSON-RPC) and as Odoo 19 (JSON-2), and on the real Odoo 11."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from producers.publisher import Publisher
 from supplystream.clients import make_consumer, make_producer
 from supplystream.events import OrderCancelled, OrderPlaced, ShipmentConfirmed
 from supplystream.odoo.client import SETTLE_S, OdooClient
+from supplystream.odoo.json2 import JSON2_SINCE, Json2Transport
 from supplystream.odoo.operations import confirm_sale_order, many2one_id, set_on_hand, validate_picking
-from supplystream.odoo.transport import JsonRpcTransport
+from supplystream.odoo.standin.seed import API_KEY
+from supplystream.odoo.transport import JsonRpcTransport, OdooTransport
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings
@@ -204,13 +207,20 @@ def drain_and_check(
     assert again.published == 0
 
 
+@pytest.mark.parametrize("odoo_version", [17, 19], ids=["stand-in 17 JSON-RPC", "stand-in 19 JSON-2"])
 def test_orders_and_deliveries_on_the_standin(
-    contracts_ready: Settings, tmp_path_factory: pytest.TempPathFactory
+    contracts_ready: Settings, tmp_path_factory: pytest.TempPathFactory, odoo_version: int
 ) -> None:
-    standin = StandinProcess(tmp_path_factory.mktemp("odoo-source-models"))
+    standin = StandinProcess(tmp_path_factory.mktemp("odoo-source-models"), odoo_version=odoo_version)
     database = f"models_{uuid.uuid4().hex[:8]}"
     try:
-        client = OdooClient(JsonRpcTransport(standin.url, database, "admin", "admin", timeout_s=60))
+        transport: OdooTransport = (
+            Json2Transport(standin.url, database, API_KEY, timeout_s=60)
+            if odoo_version >= JSON2_SINCE
+            else JsonRpcTransport(standin.url, database, "admin", "admin", timeout_s=60)
+        )
+        client = OdooClient(transport)
+        assert client.api == ("JSON-2" if odoo_version >= JSON2_SINCE else "JSON-RPC")
         scenario = run_scenario(client)
         # the stand-in's partners have no country: the source is given a default one
         drain_and_check(client, contracts_ready, scenario, database, "DE", "DE")

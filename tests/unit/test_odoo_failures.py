@@ -1,5 +1,6 @@
 """Odoo's errors classified by cause (`supplystream.odoo.failures`), on a table of the shapes Odoo
-really answers: ``error.code`` and ``error.data.name`` / ``.message`` as odoo/http.py serialises them.
+really answers: ``error.code`` and ``error.data.name`` / ``.message`` as odoo/http.py serialises them
+for JSON-RPC, and the HTTP status with the bare error object for Odoo 19's JSON-2.
 
 Rows marked "Odoo 11" were answered by the real Odoo 11 of the test stack (psycopg2 2.8.6); the
 PostgreSQL messages are PostgreSQL's own; the names follow ``serialize_exception`` (the exception's
@@ -27,8 +28,11 @@ from supplystream.odoo.failures import (
     ServerError,
     classify,
     classify_http_status,
+    classify_json2,
     error_for,
     http_error_for,
+    json2_error_for,
+    json2_server_error,
     sqlstate_of,
 )
 from supplystream.odoo.transport import map_error
@@ -234,3 +238,109 @@ def test_http_statuses_answered_instead_of_json_rpc(status: int, cause: Cause) -
     error = http_error_for("http://odoo:8069", status, "Reason", "res.partner", "read")
     assert type(error) is ERROR_TYPES[cause]
     assert str(error).startswith(f"Odoo at http://odoo:8069 answered HTTP {status} Reason: ")
+
+
+# -- JSON-2 (Odoo 19): an HTTP status and the bare error object as the body -----------------------
+
+
+def json2_body(name: str, message: str, arguments: list[object] | None = None) -> dict[str, object]:
+    """A JSON-2 error body as odoo/http.py ``serialize_exception`` builds it (Odoo 19)."""
+    return {
+        "name": name,
+        "message": message,
+        "arguments": arguments if arguments is not None else [message],
+        "context": {},
+        "debug": f"Traceback (most recent call last):\n{name}: {message}\n",
+    }
+
+
+#: (HTTP status, body name, message, our type): the shapes Odoo 19's JSON-2 answers (odoo/http.py
+#: ``Json2Dispatcher.handle_error``, odoo/exceptions.py ``http_status``, addons/rpc json2.py).
+JSON2_ERRORS: list[tuple[int, str, str, type[OdooError]]] = [
+    (401, "werkzeug.exceptions.Unauthorized", "Invalid apikey", OdooAuthenticationError),
+    (
+        401,
+        "werkzeug.exceptions.Unauthorized",
+        "User not authenticated, use an API Key",
+        OdooAuthenticationError,
+    ),
+    (403, "odoo.exceptions.AccessDenied", "Access Denied", OdooAuthenticationError),
+    (
+        403,
+        "odoo.exceptions.AccessError",
+        "You are not allowed to modify 'Contact' (res.partner)",
+        OdooAccessError,
+    ),
+    (404, "odoo.exceptions.MissingError", MISSING_ODOO_11, OdooMissingRecordError),
+    (404, "werkzeug.exceptions.NotFound", "the model 'x_nope' does not exist", OdooError),
+    (404, "werkzeug.exceptions.NotFound", "The method 'res.partner.nope' does not exist", OdooError),
+    (409, "odoo.exceptions.LockError", "Cannot lock the records", OdooConcurrentUpdateError),
+    (422, "odoo.exceptions.ValidationError", "The operation cannot be completed", OdooValidationError),
+    (422, "odoo.exceptions.UserError", "Nothing to check the availability for.", OdooValidationError),
+    (422, "werkzeug.exceptions.UnprocessableEntity", "cannot call res.partner.create with ids", OdooError),
+    (422, "werkzeug.exceptions.UnprocessableEntity", "got an unexpected keyword argument 'x'", OdooError),
+    (400, "werkzeug.exceptions.BadRequest", "could not parse the body as json", OdooError),
+    (500, "psycopg2.errors.NumericValueOutOfRange", "integer out of range\n", OdooDataError),
+    (500, "psycopg2.errors.SerializationFailure", SERIALIZATION, OdooConcurrentUpdateError),
+    (500, "psycopg2.errors.LockNotAvailable", "could not obtain lock on row\n", OdooConcurrentUpdateError),
+    (500, "psycopg2.OperationalError", "the database system is shutting down\n", OdooUnavailableError),
+    (500, "builtins.TypeError", "unsupported operand", OdooError),
+    (503, "werkzeug.exceptions.ServiceUnavailable", "Service Unavailable", OdooUnavailableError),
+    (429, "werkzeug.exceptions.TooManyRequests", "Too Many Requests", OdooUnavailableError),
+]
+
+
+@pytest.mark.parametrize(("status", "name", "message", "expected"), JSON2_ERRORS)
+def test_json2_errors_are_classified_by_the_name_in_their_body(
+    status: int, name: str, message: str, expected: type[OdooError]
+) -> None:
+    error = json2_error_for(
+        "http://odoo", status, json2_body(name, message), model="res.partner", method="write"
+    )
+    assert type(error) is expected
+    assert (error.model, error.method, error.odoo_name) == ("res.partner", "write", name)
+    assert message.strip() in str(error)
+
+
+def test_json2_and_json_rpc_agree_where_the_exception_is_the_same() -> None:
+    """The same Odoo exception is the same error whichever API carried it, except NotFound: JSON-2's
+    means this database lacks the model or method, JSON-RPC's that /jsonrpc is not there."""
+    for _status, name, message, _expected in JSON2_ERRORS:
+        if name != "werkzeug.exceptions.NotFound":
+            assert classify_json2(ServerError(name, message)) is classify(ServerError(name, message))
+    not_found = ServerError("werkzeug.exceptions.NotFound", "the model 'x' does not exist")
+    assert (classify_json2(not_found), classify(not_found)) == (Cause.REQUEST, Cause.UNAVAILABLE)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected", "said"),
+    [
+        (
+            429,
+            None,
+            OdooUnavailableError,
+            "limits our request rate (HTTP 429 Too Many Requests, retry after 30 s)",
+        ),
+        (502, "<html>Bad Gateway</html>", OdooUnavailableError, "HTTP 502"),
+        (503, "", OdooUnavailableError, "HTTP 503"),
+        (401, None, OdooAuthenticationError, "HTTP 401"),
+        (400, {"error": "not Odoo's"}, OdooError, "HTTP 400"),
+    ],
+)
+def test_json2_statuses_without_odoos_body_come_from_in_front_of_odoo(
+    status: int, body: object, expected: type[OdooError], said: str
+) -> None:
+    error = json2_error_for(
+        "http://odoo", status, body, model="res.partner", method="write", retry_after="30"
+    )
+    assert type(error) is expected
+    assert said in str(error)
+
+
+def test_json2_server_error_reads_only_odoos_error_object() -> None:
+    assert json2_server_error(json2_body("odoo.exceptions.UserError", "no")) == ServerError(
+        "odoo.exceptions.UserError", "no"
+    )
+    others: list[object] = [None, [], "text", {"name": ""}, {"name": 3}, {"jsonrpc": "2.0", "error": {}}]
+    for other in others:
+        assert json2_server_error(other) is None

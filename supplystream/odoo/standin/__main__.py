@@ -1,4 +1,5 @@
-"""``python -m supplystream.odoo.standin --port 8069 --data DIR [--seed]``: run the Odoo 17 stand-in."""
+"""``python -m supplystream.odoo.standin --port 8069 --data DIR [--seed] [--odoo-version 17|19]``: run
+the Odoo stand-in, presenting itself as Odoo 17 (JSON-RPC) or 19 (JSON-2 and the deprecated JSON-RPC)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+from supplystream.odoo.standin import release
 from supplystream.odoo.standin.seed import seed
 from supplystream.odoo.standin.server import StandinServer
 from supplystream.odoo.standin.store import Store
@@ -19,12 +21,19 @@ DATABASE_FILE = "standin.sqlite3"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m supplystream.odoo.standin",
-        description="A STAND-IN for an Odoo 17 server (JSON-RPC) for tests and demos. Not Odoo.",
+        description="A STAND-IN for an Odoo 17 or 19 server, for tests and demos. Not Odoo.",
     )
     parser.add_argument("--port", type=int, default=8069, help="TCP port on 127.0.0.1 (0: any free port)")
     parser.add_argument("--data", type=Path, required=True, help="directory holding the SQLite database")
     parser.add_argument("--seed", action="store_true", help="load the demo data into an empty database")
     parser.add_argument("--db-name", default="odoo", help="database name reported by db.list")
+    parser.add_argument(
+        "--odoo-version",
+        type=int,
+        choices=release.SUPPORTED,
+        default=release.DEFAULT,
+        help="the Odoo it presents itself as: 17 (JSON-RPC) or 19 (JSON-2 too)",
+    )
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
 
@@ -33,7 +42,16 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s odoo-standin: %(message)s",
         stream=sys.stderr,
     )
+    odoo = release.present_as(args.odoo_version)
     store = Store(args.data / DATABASE_FILE)
+    problem = release.check_data(store.meta.get(release.META_KEY), odoo, empty=store.is_empty)
+    if problem is not None:
+        print(f"odoo-standin: {problem}", file=sys.stderr, flush=True)
+        store.close()
+        return 2
+    if store.meta.get(release.META_KEY) != odoo.major:
+        with store.transaction():
+            store.meta[release.META_KEY] = odoo.major
     if args.seed:
         seed(store)
     server = StandinServer(args.port, store, db_name=args.db_name)
@@ -44,7 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     host, port = str(server.server_address[0]), int(server.server_address[1])
     logging.getLogger("supplystream.odoo.standin").info(
-        "Odoo 17 stand-in (not Odoo) listening on http://%s:%s, data in %s", host, port, store.path
+        "Odoo %s stand-in (not Odoo) listening on http://%s:%s, data in %s",
+        odoo.version,
+        host,
+        port,
+        store.path,
     )
     print(f"listening on http://{host}:{port}", flush=True)
     try:

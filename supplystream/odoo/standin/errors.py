@@ -10,6 +10,17 @@ failed JSON-RPC call with HTTP 200 and::
 
 ``name`` is the exception's module and class name, e.g. ``odoo.exceptions.UserError`` or
 ``builtins.AttributeError``.
+
+Odoo 19's JSON-2 (odoo/http.py ``Json2Dispatcher.handle_error``) answers the same exceptions with an
+HTTP status and the bare ``serialize_exception`` object as the body::
+
+    {"name": "<module>.<class>", "message": "<str(exc)>", "arguments": [<exc.args>], "context": {},
+     "debug": "<traceback>"}
+
+The status is the exception's ``http_status`` (odoo/exceptions.py, Odoo 18+: UserError and
+ValidationError 422, AccessDenied and AccessError 403, MissingError 404), a werkzeug exception's
+code (its ``message`` is then the description and ``arguments`` ``[description, code]``), or 500
+for anything else (a psycopg2 error, a bug: ``builtins.*``).
 """
 
 from __future__ import annotations
@@ -23,6 +34,8 @@ class OdooError(Exception):
     name = "odoo.exceptions.UserError"
     code = 200
     rpc_message = "Odoo Server Error"
+    #: JSON-2's HTTP status for it (odoo/exceptions.py ``UserError.http_status``).
+    http_status = 422
 
     def __init__(self, message: str, *, name: str | None = None) -> None:
         super().__init__(message)
@@ -30,23 +43,35 @@ class OdooError(Exception):
         if name is not None:
             self.name = name
 
-    def serialize(self) -> dict[str, Any]:
-        """The JSON-RPC ``error`` member for this exception."""
-        debug = (
+    def debug(self) -> str:
+        return (
             "Traceback (most recent call last):\n"
             '  File "supplystream/odoo/standin", line 0, in <stand-in>\n'
             f"{self.name}: {self.message}\n"
         )
+
+    def serialize(self) -> dict[str, Any]:
+        """The JSON-RPC ``error`` member for this exception."""
         return {
             "code": self.code,
             "message": self.rpc_message,
             "data": {
                 "name": self.name,
-                "debug": debug,
+                "debug": self.debug(),
                 "message": self.message,
                 "arguments": [self.message],
                 "context": {},
             },
+        }
+
+    def json2_body(self) -> dict[str, Any]:
+        """The JSON-2 error body for this exception (odoo/http.py ``serialize_exception``)."""
+        return {
+            "name": self.name,
+            "message": self.message,
+            "arguments": [self.message],
+            "context": {},
+            "debug": self.debug(),
         }
 
 
@@ -60,12 +85,14 @@ class ValidationError(OdooError):
 
 class AccessError(OdooError):
     name = "odoo.exceptions.AccessError"
+    http_status = 403
 
 
 class AccessDenied(OdooError):  # noqa: N818 - Odoo's class name
     """Odoo's AccessDenied defaults its message to 'Access Denied' (odoo/exceptions.py)."""
 
     name = "odoo.exceptions.AccessDenied"
+    http_status = 403
 
     def __init__(self, message: str = "Access Denied") -> None:
         super().__init__(message)
@@ -73,10 +100,14 @@ class AccessDenied(OdooError):  # noqa: N818 - Odoo's class name
 
 class MissingError(OdooError):
     name = "odoo.exceptions.MissingError"
+    http_status = 404
 
 
 class RawError(OdooError):
-    """A non-Odoo exception (``builtins.TypeError``, ``psycopg2.errors.SerializationFailure`` ...)."""
+    """A non-Odoo exception (``builtins.TypeError``, ``psycopg2.errors.SerializationFailure`` ...):
+    JSON-2 answers it with 500 Internal Server Error."""
+
+    http_status = 500
 
     def __init__(self, name: str, message: str) -> None:
         super().__init__(message, name=name)
@@ -88,23 +119,65 @@ class SessionExpired(OdooError):  # noqa: N818 - after odoo.http.SessionExpiredE
     name = "odoo.http.SessionExpiredException"
     code = 100
     rpc_message = "Odoo Session Expired"
+    http_status = 403
 
     def __init__(self, message: str = "Session expired") -> None:
         super().__init__(message)
 
 
-class NotFound(OdooError):  # noqa: N818 - werkzeug's class name
-    """An unknown route requested with a JSON body: code 404, HTTP status 404 (odoo/http.py)."""
+class HttpError(OdooError):
+    """A werkzeug HTTP exception: JSON-2 answers its code, with its description as the message and
+    ``[description, code]`` as the arguments."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+
+    def json2_body(self) -> dict[str, Any]:
+        return {**super().json2_body(), "arguments": [self.message, self.http_status]}
+
+
+class NotFound(HttpError):  # noqa: N818 - werkzeug's class name
+    """An unknown route requested with a JSON body: code 404, HTTP status 404 (odoo/http.py); over
+    JSON-2 also an unknown model or method (addons/rpc/controllers/json2.py)."""
 
     name = "werkzeug.exceptions.NotFound"
     code = 404
     rpc_message = "404: Not Found"
+    http_status = 404
 
-    def __init__(self) -> None:
+    def __init__(self, description: str | None = None) -> None:
         super().__init__(
-            "404 Not Found: The requested URL was not found on the server. If you entered the URL "
-            "manually please check your spelling and try again."
+            description
+            or "The requested URL was not found on the server. If you entered the URL manually please "
+            "check your spelling and try again."
         )
+
+    def serialize(self) -> dict[str, Any]:
+        error = super().serialize()
+        error["data"]["message"] = f"404 Not Found: {self.message}"  # str() of werkzeug's NotFound
+        error["data"]["arguments"] = [error["data"]["message"]]
+        return error
+
+
+class Unauthorized(HttpError):  # noqa: N818 - werkzeug's class name
+    """JSON-2 without a valid API key (base/models/ir_http.py ``_auth_method_bearer``)."""
+
+    name = "werkzeug.exceptions.Unauthorized"
+    http_status = 401
+
+
+class UnprocessableEntity(HttpError):  # noqa: N818 - werkzeug's class name
+    """JSON-2 arguments that do not fit the method, or ids given to an ``@api.model`` method."""
+
+    name = "werkzeug.exceptions.UnprocessableEntity"
+    http_status = 422
+
+
+class BadRequest(HttpError):  # noqa: N818 - werkzeug's class name
+    """A JSON-2 body that is not JSON (odoo/http.py ``Json2Dispatcher.dispatch``)."""
+
+    name = "werkzeug.exceptions.BadRequest"
+    http_status = 400
 
 
 ODOO_ERRORS: dict[str, type[OdooError]] = {

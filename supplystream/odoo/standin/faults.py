@@ -2,8 +2,10 @@
 
 * ``ok``: normal service.
 * ``down``: every Odoo route answers HTTP 503, as a reverse proxy in front of a dead Odoo does.
+* ``limited``: every Odoo route answers HTTP 429 Too Many Requests with ``Retry-After:
+  retry_after_s``, as a rate-limiting proxy in front of Odoo does (Odoo itself does not limit).
 * ``slow``: every Odoo route sleeps ``delay_s`` seconds before answering.
-* ``error``: the next ``count`` object calls (``/jsonrpc`` service ``object``, ``call_kw``) fail
+* ``error``: the next ``count`` object calls (``/jsonrpc`` service ``object``, ``call_kw``, JSON-2) fail
   with ``error_name``; ``psycopg2.errors.SerializationFailure`` is reported as Odoo 17 reports a
   serialization failure that used up its retries (odoo/service/model.py ``retrying``: after
   MAX_TRIES_ON_CONCURRENCY_FAILURE = 5 tries the psycopg2 error is re-raised as is).
@@ -17,7 +19,7 @@ from typing import Any
 
 from supplystream.odoo.standin.errors import OdooError, UserError, error_by_name
 
-MODES = ("ok", "down", "slow", "error")
+MODES = ("ok", "down", "limited", "slow", "error")
 
 
 @dataclass
@@ -27,6 +29,7 @@ class FaultState:
     error_name: str = "odoo.exceptions.UserError"
     error_message: str | None = None
     count: int = 0
+    retry_after_s: int = 0
 
 
 class Faults:
@@ -45,6 +48,8 @@ class Faults:
         if mode not in MODES:
             raise UserError(f"Unknown fault mode {mode!r}; expected one of {', '.join(MODES)}")
         state = FaultState(mode=str(mode))
+        if mode == "limited":
+            state.retry_after_s = int(payload.get("retry_after_s", 1))
         if mode == "slow":
             state.delay_s = float(payload.get("delay_s", 2.0))
         if mode == "error":
@@ -60,6 +65,12 @@ class Faults:
     def down(self) -> bool:
         with self._lock:
             return self._state.mode == "down"
+
+    @property
+    def retry_after(self) -> int | None:
+        """Seconds a rate-limited client is told to wait; None when not limiting."""
+        with self._lock:
+            return self._state.retry_after_s if self._state.mode == "limited" else None
 
     @property
     def delay(self) -> float:

@@ -1,4 +1,5 @@
-"""The models the stand-in knows, with their Odoo 17 field names and types.
+"""The models the stand-in knows, with their Odoo 17 field names and types (``product.product``
+follows the presented release: see ``release.py``).
 
 Only data is declared here; behaviour lives in ``orm.py`` (generic methods), ``stock.py`` and
 ``sale.py`` (business methods). Fields marked ``compute`` are not stored: ``orm.py`` computes them
@@ -64,6 +65,8 @@ MAGIC_FIELDS: dict[str, Field] = {
 }
 
 PRODUCT_TYPES = (("consu", "Consumable"), ("service", "Service"), ("product", "Storable Product"))
+#: Odoo 18+ (addons/product ``product.template.type``): storable goods are ``consu`` + ``is_storable``.
+PRODUCT_TYPES_18 = (("consu", "Goods"), ("service", "Service"), ("combo", "Combo"))
 LOCATION_USAGES = (
     ("supplier", "Vendor Location"),
     ("view", "View"),
@@ -111,6 +114,39 @@ MESSAGE_TYPES = (
 
 ATP_MODEL = "x_supplystream_atp"
 
+
+def product_model(*, storable_by_flag: bool = False) -> Model:
+    """``product.product`` as Odoo 17 has it, or (``storable_by_flag``) as Odoo 18+ has it:
+    ``type`` without ``product`` and a boolean ``is_storable`` ("Track Inventory")."""
+    if storable_by_flag:
+        kind = {
+            "type": _sel("Product Type", PRODUCT_TYPES_18, required=True, default="consu"),
+            "is_storable": Field("boolean", "Track Inventory", default=False),
+        }
+    else:
+        kind = {"type": _sel("Product Type", PRODUCT_TYPES, required=True, default="consu")}
+    return Model(
+        "product.product",
+        "Product Variant",
+        {
+            "name": Field(CHAR, "Name", required=True),
+            "default_code": Field(CHAR, "Internal Reference"),
+            "barcode": Field(CHAR, "Barcode"),
+            **kind,
+            "uom_id": _m2o("uom.uom", "Unit of Measure"),
+            "list_price": Field("float", "Sales Price", default=1.0),
+            "company_id": _m2o("res.company", "Company"),
+            "active": Field("boolean", "Active", default=True),
+            "qty_available": Field("float", "Quantity On Hand", readonly=True, compute=True),
+            "free_qty": Field("float", "Free To Use Quantity ", readonly=True, compute=True),
+            "virtual_available": Field("float", "Forecasted Quantity", readonly=True, compute=True),
+            "incoming_qty": Field("float", "Incoming", readonly=True, compute=True),
+            "outgoing_qty": Field("float", "Outgoing", readonly=True, compute=True),
+        },
+        order="default_code, name, id",
+    )
+
+
 _MODELS: list[Model] = [
     Model(
         "res.company",
@@ -157,26 +193,7 @@ _MODELS: list[Model] = [
         methods=("context_get",),
     ),
     Model("uom.uom", "Product Unit of Measure", {"name": Field(CHAR, "Unit of Measure", required=True)}),
-    Model(
-        "product.product",
-        "Product Variant",
-        {
-            "name": Field(CHAR, "Name", required=True),
-            "default_code": Field(CHAR, "Internal Reference"),
-            "barcode": Field(CHAR, "Barcode"),
-            "type": _sel("Product Type", PRODUCT_TYPES, required=True, default="consu"),
-            "uom_id": _m2o("uom.uom", "Unit of Measure"),
-            "list_price": Field("float", "Sales Price", default=1.0),
-            "company_id": _m2o("res.company", "Company"),
-            "active": Field("boolean", "Active", default=True),
-            "qty_available": Field("float", "Quantity On Hand", readonly=True, compute=True),
-            "free_qty": Field("float", "Free To Use Quantity ", readonly=True, compute=True),
-            "virtual_available": Field("float", "Forecasted Quantity", readonly=True, compute=True),
-            "incoming_qty": Field("float", "Incoming", readonly=True, compute=True),
-            "outgoing_qty": Field("float", "Outgoing", readonly=True, compute=True),
-        },
-        order="default_code, name, id",
-    ),
+    product_model(),  # Odoo 17's; release.present_as swaps in 18+'s
     Model(
         "stock.location",
         "Inventory Locations",

@@ -1,11 +1,12 @@
 """Demo data for ``--seed``: a company, the admin user, two warehouses, locations, products,
-picking types and a carrier, laid out as a fresh Odoo 17 database with ``stock``, ``sale_stock``
-and ``delivery`` installed would have them."""
+picking types and a carrier, laid out as a fresh Odoo 17 (or 19: ``release.py``) database with
+``stock``, ``sale_stock`` and ``delivery`` installed would have them."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from supplystream.odoo.standin import release
 from supplystream.odoo.standin.orm import Env
 from supplystream.odoo.standin.schema import MODELS
 from supplystream.odoo.standin.store import Store
@@ -126,7 +127,13 @@ def _seed(env: Env) -> None:
     for code, name in PRODUCTS:
         env.create_one(
             "product.product",
-            {"name": name, "default_code": code, "type": "product", "uom_id": units, "list_price": 10.0},
+            {
+                "name": name,
+                "default_code": code,
+                **release.current().storable_values(),
+                "uom_id": units,
+                "list_price": 10.0,
+            },
         )
     env.create_one(
         "delivery.carrier", {"name": "Standard Delivery", "delivery_type": "fixed", "fixed_price": 5.0}

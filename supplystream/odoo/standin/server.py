@@ -1,15 +1,19 @@
-"""The HTTP front: Odoo 17's JSON-RPC routes on a stdlib ``ThreadingHTTPServer``.
+"""The HTTP front: Odoo 17's JSON-RPC routes on a stdlib ``ThreadingHTTPServer``, and Odoo 19's
+JSON-2 when it presents itself as 19 (``release.py``).
 
 Routes (Odoo's controllers: addons/web/controllers/webclient.py, session.py, dataset.py and
-odoo/http.py ``/jsonrpc``):
+odoo/http.py ``/jsonrpc``; from 19 addons/rpc/controllers):
 
 * ``/web/webclient/version_info`` (POST JSON-RPC, or GET) -> ``common.version``.
+* 19 only: ``GET /web/version`` -> ``{"version_info": [...], "version": "19.0"}``;
+  ``POST /json/2/<model>/<method>`` -> JSON-2 (``json2.py``). ``/jsonrpc`` still works, deprecated.
 * ``/jsonrpc`` -> ``{"service": "common"|"object"|"db", "method": ..., "args": [...]}``.
 * ``/web/session/authenticate`` -> session cookie + session info; ``/web/session/destroy``;
   ``/web/session/get_session_info``; ``/web/dataset/call_kw[/...]`` (session based).
 * ``/supplystream/faults`` (GET/POST): the stand-in's fault injection, never faulted itself.
 
-JSON-RPC answers always carry HTTP 200, except an unknown route (404), as Odoo does.
+JSON-RPC answers always carry HTTP 200, except an unknown route (404), as Odoo does; JSON-2 answers
+carry the error's HTTP status.
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ import logging
 import secrets
 import threading
 import time
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from supplystream.odoo.standin import json2, release
 from supplystream.odoo.standin.errors import AccessDenied, NotFound, OdooError, RawError, SessionExpired
 from supplystream.odoo.standin.faults import Faults
-from supplystream.odoo.standin.service import SERVER_VERSION_INFO, VERSION_INFO, Services
+from supplystream.odoo.standin.service import Services
 from supplystream.odoo.standin.store import Store
 
 logger = logging.getLogger("supplystream.odoo.standin")
@@ -49,6 +55,13 @@ class Handler(BaseHTTPRequestHandler):
     server: StandinServer
     server_version = "Werkzeug/2.0.2"  # what Odoo 17's own HTTP server announces
     sys_version = ""
+    # JSON-RPC answers as HTTP/1.0, one request per connection (odoorpc closes each anyway);
+    # JSON-2 answers as HTTP/1.1 and keeps the connection open (`_keep_alive`), as Odoo's threaded
+    # werkzeug server does, which a client's connection pool relies on.
+    timeout = 120  # seconds an idle kept-alive connection may hold its thread
+    # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm holds the body
+    # of every answer on a kept-alive connection until the client's delayed ACK (~40 ms).
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
         logger.debug(format, *args)
@@ -103,12 +116,20 @@ class Handler(BaseHTTPRequestHandler):
                 outcome, status = "down", 503
                 self._send(503, b"503 Service Unavailable\n", "text/plain")
                 return
+            retry_after = self.server.faults.retry_after
+            if retry_after is not None:  # a rate-limiting proxy in front of Odoo
+                outcome, status = "limited", 429
+                self._send(429, b"429 Too Many Requests\n", "text/plain", {"Retry-After": str(retry_after)})
+                return
             delay = self.server.faults.delay
             if delay:
                 time.sleep(delay)
+            if release.current().has_json2 and (answered := self._odoo19(verb, path, body)):
+                label, outcome, status = answered
+                return
             if verb == "GET" and path == "/web/webclient/version_info":
                 label = "version_info"
-                self._send_json({"jsonrpc": "2.0", "id": None, "result": VERSION_INFO})
+                self._send_json({"jsonrpc": "2.0", "id": None, "result": release.current().common_version()})
                 return
             if verb != "POST":
                 outcome, status = "not found", 404
@@ -118,6 +139,33 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             elapsed = (time.monotonic() - started) * 1000
             logger.info("%s %s %s -> %s %s (%.1f ms)", verb, path, label or "-", status, outcome, elapsed)
+
+    def _odoo19(self, verb: str, path: str, body: bytes) -> tuple[str, str, int] | None:
+        """Odoo 19's routes: ``GET /web/version`` and JSON-2; None for any other path."""
+        if verb == "GET" and path == "/web/version":
+            self._send_json(release.current().web_version())
+            return "version", "ok", 200
+        if path != json2.PREFIX and not path.startswith(json2.PREFIX + "/"):
+            return None
+        self._keep_alive()
+        answer = json2.handle(
+            self.server.services,
+            verb,
+            path,
+            headers={key.lower(): value for key, value in self.headers.items()},
+            body=body,
+            before_call=self._inject_fault,
+        )
+        self._send(answer.status, json.dumps(answer.body).encode(), json2.CONTENT_TYPE, answer.headers)
+        outcome = "ok" if answer.status == HTTPStatus.OK else f"error {answer.body.get('name')}"
+        return answer.label, outcome, answer.status
+
+    def _keep_alive(self) -> None:
+        """Answer this request as HTTP/1.1 and keep the connection for the next one, unless the
+        client asked to close it."""
+        if self.request_version == "HTTP/1.1":
+            self.protocol_version = "HTTP/1.1"
+            self.close_connection = (self.headers.get("Connection") or "").lower() == "close"
 
     def _faults(self, verb: str, body: bytes) -> int:
         if verb == "POST":
@@ -167,8 +215,10 @@ class Handler(BaseHTTPRequestHandler):
     ) -> tuple[Any, str]:
         services = self.server.services
         if path == "/web/webclient/version_info":
-            return VERSION_INFO, "version_info"
+            return release.current().common_version(), "version_info"
         if path == "/jsonrpc":
+            if release.current().has_json2:
+                logger.warning("/jsonrpc is deprecated since Odoo 19, to be removed in Odoo 22: use JSON-2")
             service, method = params.get("service"), str(params.get("method"))
             args = list(params.get("args") or [])
             label = f"{service}.{method}"
@@ -211,7 +261,7 @@ class Handler(BaseHTTPRequestHandler):
         if method == "list":
             return [self.server.db_name]
         if method == "server_version":
-            return VERSION_INFO["server_version"]
+            return release.current().version
         if method == "db_exist":
             return True
         raise AccessDenied()
@@ -249,8 +299,8 @@ class Handler(BaseHTTPRequestHandler):
             "is_admin": True,
             "user_context": context,
             "db": session["db"],
-            "server_version": VERSION_INFO["server_version"],
-            "server_version_info": SERVER_VERSION_INFO,
+            "server_version": release.current().version,
+            "server_version_info": release.current().version_info,
             "name": user.get("name"),
             "username": user.get("login"),
             "partner_id": user.get("partner_id"),

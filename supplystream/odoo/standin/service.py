@@ -17,22 +17,13 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from supplystream.odoo.standin import sale, stock
+from supplystream.odoo.standin import release, sale, stock
 from supplystream.odoo.standin import warehouse as _warehouse  # noqa: F401 - registers the create hooks
 from supplystream.odoo.standin.errors import AccessDenied, AccessError, RawError, UserError
 from supplystream.odoo.standin.mail import message_post_on
 from supplystream.odoo.standin.orm import Env
 from supplystream.odoo.standin.schema import MODELS
 from supplystream.odoo.standin.store import Store
-
-SERVER_VERSION_INFO: list[Any] = [17, 0, 0, "final", 0, ""]
-# odoo/release.py: version = "17.0" for version_info (17, 0, 0, FINAL, 0, ''); serie = "17.0"
-VERSION_INFO: dict[str, Any] = {
-    "server_version": "17.0",
-    "server_version_info": SERVER_VERSION_INFO,
-    "server_serie": "17.0",
-    "protocol_version": 1,
-}
 
 Method = Callable[..., Any]
 
@@ -131,6 +122,14 @@ class Services:
                 return int(user["id"])
         return None
 
+    def uid_for_api_key(self, key: str) -> int | None:
+        """The active user owning API key ``key`` (res.users.apikeys ``_check_credentials``)."""
+        with self.store.lock:
+            for user in self.store.table("res.users").values():
+                if user.get("active", True) and self.store.check_secret(int(user["id"]), key, ("apikey",)):
+                    return int(user["id"])
+        return None
+
     def check_password(self, uid: int, password: str, *, interactive: bool) -> bool:
         kinds = ("password",) if interactive else ("password", "apikey")
         with self.store.lock:
@@ -160,7 +159,7 @@ class Services:
     # -- services --------------------------------------------------------------------------
     def common(self, method: str, args: list[Any]) -> Any:
         if method == "version":
-            return VERSION_INFO
+            return release.current().common_version()
         if method == "login":
             _db, login, password = _positional(args, 3, "exp_login")[:3]
             try:

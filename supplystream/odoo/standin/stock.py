@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from supplystream.odoo.standin import orm
+from supplystream.odoo.standin import orm, release
 from supplystream.odoo.standin.errors import UserError
 from supplystream.odoo.standin.orm import Env, computes
 from supplystream.odoo.standin.store import Record
@@ -55,8 +55,13 @@ def location_by_usage(env: Env, usage: str) -> int:
 
 
 def is_storable(env: Env, product_id: int) -> bool:
+    """Tracked in stock: ``type = 'product'`` up to Odoo 17, ``is_storable`` from 18."""
     product = env.get("product.product", product_id)
-    return bool(product and product.get("type") == "product")
+    if product is None:
+        return False
+    if release.current().storable_by_flag:
+        return bool(product.get("type") == "consu" and product.get("is_storable"))
+    return product.get("type") == "product"
 
 
 def bypasses_reservation(env: Env, move: Record) -> bool:
