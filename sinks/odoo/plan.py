@@ -44,7 +44,7 @@ from supplystream.events import (
     Source,
     StockMoved,
 )
-from supplystream.odoo.operations import MAX_VERSION, AtpRow, many2one_id
+from supplystream.odoo.operations import MAX_VERSION, AtpRow, LineChanges, many2one_id
 
 #: The system whose events are never written back to Odoo: they came from it (no echo loop).
 ODOO_SYSTEM = "odoo"
@@ -190,6 +190,90 @@ def order_warehouse(event: OrderAllocated) -> str | None:
     return min(totals, key=lambda code: (-totals[code], code))
 
 
+def allocated_by_warehouse(event: OrderAllocated) -> dict[str, dict[str, Decimal]]:
+    """Warehouse code -> SKU -> quantity allocated there (a line split over warehouses counts in each)."""
+    allocated: dict[str, dict[str, Decimal]] = {}
+    for line in event.lines:
+        if line.quantity > 0:
+            skus = allocated.setdefault(line.warehouse, {})
+            skus[line.sku] = skus.get(line.sku, Decimal(0)) + line.quantity
+    return allocated
+
+
+@dataclass(frozen=True)
+class LineView:
+    """A goods line of a draft sale order, as `supplystream.odoo.operations.order_lines` reads it."""
+
+    line_id: int
+    order_id: int
+    product_id: int
+    quantity: Decimal
+    route_id: int | None
+
+    @classmethod
+    def of(cls, record: Mapping[str, Any]) -> LineView:
+        """From a line read by `supplystream.odoo.operations.order_lines`."""
+        return cls(
+            int(record["id"]),
+            many2one_id(record["order_id"]) or 0,
+            many2one_id(record["product_id"]) or 0,
+            Decimal(str(record["product_uom_qty"] or 0)),
+            record.get("route_id"),
+        )
+
+
+def line_changes(
+    allocated: Mapping[tuple[int, int], Decimal],
+    main_warehouse: int,
+    lines: Sequence[LineView],
+    routes: Mapping[int, int],
+) -> LineChanges:
+    """How an order's lines change so that what is allocated to other warehouses than the order's
+    (``main_warehouse``) ships from them: through their ship-from route (``routes``: warehouse id ->
+    route id), Odoo's own per-line procurement.
+
+    ``allocated`` is (product id, warehouse id) -> quantity. For each product, what another warehouse
+    ships is taken from the product's lines without a route (those ship from the order's warehouse):
+    a line wholly shipped from there gets the route, else it keeps the rest and a new line with the
+    route carries that warehouse's part. Lines already routed to a warehouse count as done, so a
+    second call (a replay after a crash before the confirmation) changes nothing.
+    """
+    warehouse_of = {route: warehouse for warehouse, route in routes.items()}
+    quantity = {line.line_id: line.quantity for line in lines}
+    routed: dict[int, int] = {}
+    new: dict[tuple[int, int], Decimal] = {}
+    for product in sorted({product for product, _ in allocated}):
+        mine = [line for line in lines if line.product_id == product]
+        shipping: dict[int, Decimal] = {}
+        for line in mine:
+            if line.route_id in warehouse_of:
+                warehouse = warehouse_of[line.route_id]
+                shipping[warehouse] = shipping.get(warehouse, Decimal(0)) + line.quantity
+        for warehouse in sorted(w for p, w in allocated if p == product and w != main_warehouse):
+            need = allocated[(product, warehouse)] - shipping.get(warehouse, Decimal(0))
+            if warehouse not in routes:
+                continue
+            for line in (line for line in mine if line.route_id is None and line.line_id not in routed):
+                have = quantity[line.line_id]
+                if need <= 0:
+                    break
+                if have <= need:  # all of the line ships from there
+                    routed[line.line_id] = routes[warehouse]
+                    need -= have
+                else:
+                    quantity[line.line_id] = have - need
+                    key = (product, routes[warehouse])
+                    new[key] = new.get(key, Decimal(0)) + need
+                    need = Decimal(0)
+    return LineChanges(
+        routes=routed,
+        quantities={
+            line.line_id: quantity[line.line_id] for line in lines if quantity[line.line_id] != line.quantity
+        },
+        new_lines=[(product, amount, route) for (product, route), amount in new.items()],
+    )
+
+
 @dataclass(frozen=True)
 class OrderView:
     """What the sink knows of a sale order."""
@@ -244,6 +328,8 @@ class PickingView:
     origin: str
     tracking_ref: str
     name: str = ""
+    #: Its operation type: a warehouse's Delivery Orders tell which warehouse it ships from.
+    picking_type_id: int | None = None
 
     @classmethod
     def of(cls, record: Mapping[str, Any]) -> PickingView:
@@ -254,6 +340,7 @@ class PickingView:
             str(record.get("origin") or ""),
             str(record.get("carrier_tracking_ref") or ""),
             str(record.get("name") or ""),
+            many2one_id(record.get("picking_type_id")),
         )
 
     @property
@@ -289,22 +376,25 @@ def shipment_decision(
     event: ShipmentConfirmed,
     pickings: Sequence[PickingView],
     cancelled_orders: AbstractSet[str] = frozenset(),
+    delivery_type: int | None = None,
 ) -> Validate | AlreadyShipped | Deliver | NotYet | str:
     """What to do for ``event`` given the pickings of its order (or its picking), `NotYet` while its
     order has no outgoing picking (not created or not confirmed yet), or why nothing can be done.
 
     ``cancelled_orders`` names the orders Odoo has cancelled: a shipment of one of them, or of an
     order whose remaining delivery was cancelled, is a `Deliver` (the goods left the warehouse).
+    ``delivery_type`` is the Delivery Orders type of the shipment's warehouse: of an order shipping
+    from several warehouses, the open picking of that warehouse is validated (its stock leaves).
     """
     if event.odoo_picking_id is not None:
         matching = [p for p in pickings if p.picking_id == event.odoo_picking_id]
         if not matching:
             return f"no outgoing stock.picking {event.odoo_picking_id} in Odoo (order {event.order_id})"
-        return _shipment_on(event, matching, may_deliver=False)
+        return _shipment_on(event, matching, may_deliver=False, delivery_type=None)
     candidates = sorted((p for p in pickings if p.origin == event.order_id), key=lambda p: p.picking_id)
     if candidates:
         cancelled = event.order_id in cancelled_orders or any(p.state == "cancel" for p in candidates)
-        return _shipment_on(event, candidates, may_deliver=cancelled)
+        return _shipment_on(event, candidates, may_deliver=cancelled, delivery_type=delivery_type)
     if event.order_id in cancelled_orders:
         return Deliver(event.order_id)
     return NotYet(
@@ -314,17 +404,24 @@ def shipment_decision(
 
 
 def _shipment_on(
-    event: ShipmentConfirmed, candidates: Sequence[PickingView], *, may_deliver: bool
+    event: ShipmentConfirmed,
+    candidates: Sequence[PickingView],
+    *,
+    may_deliver: bool,
+    delivery_type: int | None,
 ) -> Validate | AlreadyShipped | Deliver | str:
     tracking = event.tracking_number
     for picking in candidates:
         if picking.tracking_ref == tracking and picking.state == "done":
             return AlreadyShipped(picking.picking_id)
-    # One half done by an earlier attempt (the reference is written first), else the oldest open one.
+    # One half done by an earlier attempt (the reference is written first), else the oldest open one
+    # of the shipment's warehouse, else (a warehouse none of the order's deliveries is from) the
+    # oldest open one.
     ours = [p for p in candidates if p.tracking_ref == tracking and p.state in OPEN_PICKING_STATES]
     free = [p for p in candidates if p.state in OPEN_PICKING_STATES and not p.tracking_ref]
-    if ours or free:
-        return Validate((ours or free)[0].picking_id)
+    here = [p for p in free if delivery_type is not None and p.picking_type_id == delivery_type]
+    if ours or here or free:
+        return Validate((ours or here or free)[0].picking_id)
     if may_deliver:
         return Deliver(event.order_id)
     described = ", ".join(

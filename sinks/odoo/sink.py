@@ -77,6 +77,7 @@ class Warehouse:
     stock_location_id: int
     #: Its Delivery Orders operation type.
     out_type_id: int
+    name: str
 
 
 class OdooSink:
@@ -90,6 +91,8 @@ class OdooSink:
         self._warehouses: dict[str, Warehouse] = {}
         self._products: dict[str, int] = {}
         self._carriers: dict[str, int] | None = None
+        #: Warehouse id -> its ship-from route (`supplystream.odoo.operations.ship_from_routes`).
+        self._routes: dict[int, int] = {}
         self._atp_model_ready = False
         #: What happened to each record, by ``<event type> <outcome>`` (applied, unchanged, echo, rejected).
         self.outcomes: Counter[str] = Counter()
@@ -203,21 +206,21 @@ class OdooSink:
             "sale.order", [("name", "in", names)], ["name", "state", "warehouse_id"]
         )
         views = {str(row["name"]): plan.OrderView.of(row) for row in rows}
-        warehouses = self._warehouses_for({plan.order_warehouse(e) or "" for _, e in items})
+        warehouses = self._warehouses_for({line.warehouse for _, e in items for line in e.lines})
         to_confirm: dict[int, int] = {}
+        split: dict[int, OrderAllocated] = {}  # orders shipping from several warehouses
         records_of: dict[int, list[SinkRecord]] = {}
         for record, event in items:
-            code = plan.order_warehouse(event)
-            warehouse = warehouses.get(code or "")
-            if warehouse is None:
-                rejected.append(
-                    self._reject(record, f"order {event.order_id}: no warehouse {code!r} in Odoo")
-                )
+            warehouse = _order_warehouse(event, warehouses)
+            if isinstance(warehouse, str):
+                rejected.append(self._reject(record, warehouse))
                 continue
             view = views.get(event.order_id)
             decision = plan.order_decision(view, event.order_id, warehouse.warehouse_id)
             if decision == plan.CONFIRM and view is not None:
                 to_confirm[view.order_id] = warehouse.warehouse_id
+                if len(plan.allocated_by_warehouse(event)) > 1:
+                    split[view.order_id] = event
                 records_of.setdefault(view.order_id, []).append(record)
                 views[event.order_id] = plan.OrderView(
                     view.order_id, view.name, "sale", warehouse.warehouse_id
@@ -231,6 +234,17 @@ class OdooSink:
                 rejected.append(self._defer(record, decision.reason))
             else:
                 rejected.append(self._reject(record, decision))
+        for order_id, reason in self._lay_out(split, to_confirm).items():  # before the confirmation
+            del to_confirm[order_id]
+            rejected += [self._reject(r, reason) for r in records_of.get(order_id, [])]
+        return rejected + self._confirm(to_confirm, records_of)
+
+    def _confirm(
+        self, to_confirm: Mapping[int, int], records_of: Mapping[int, list[SinkRecord]]
+    ) -> list[Rejected]:
+        """Confirm draft orders from their warehouse (order id -> warehouse id) in one go; when Odoo
+        refuses, one by one, to reject the records of the orders it refuses."""
+        rejected: list[Rejected] = []
         try:
             ops.confirm_sale_orders(self._client, to_confirm)
             confirmed = set(to_confirm)
@@ -244,6 +258,51 @@ class OdooSink:
                     rejected += [self._reject(r, str(exc)) for r in records_of.get(order_id, [])]
         self._count(OrderAllocated.EVENT_TYPE, "applied", len(confirmed))
         return rejected
+
+    def _lay_out(self, split: Mapping[int, OrderAllocated], main: Mapping[int, int]) -> dict[int, str]:
+        """Give the lines of draft orders allocated to several warehouses the route of the warehouse
+        that ships them (splitting a line shipped from two), so that confirming each order makes one
+        delivery per warehouse, from that warehouse's stock. ``main``: order id -> its warehouse.
+        One read of their lines, one ``write`` per order whose lines change; the orders Odoo refuses,
+        with the reason."""
+        if not split:
+            return {}
+        warehouses = self._warehouses_for({line.warehouse for e in split.values() for line in e.lines})
+        products = self._products_for({line.sku for e in split.values() for line in e.lines})
+        routes = self._routes_for(
+            {warehouses[code] for e in split.values() for code in plan.allocated_by_warehouse(e)}
+        )
+        lines = [plan.LineView.of(row) for row in ops.order_lines(self._client, sorted(split))]
+        refused: dict[int, str] = {}
+        for order_id, event in split.items():
+            allocated = {
+                (products[sku], warehouses[code].warehouse_id): quantity
+                for code, skus in plan.allocated_by_warehouse(event).items()
+                for sku, quantity in skus.items()
+                if sku in products
+            }
+            mine = [line for line in lines if line.order_id == order_id]
+            changes = plan.line_changes(allocated, main[order_id], mine, routes)
+            try:
+                ops.write_order_lines(self._client, order_id, changes)
+            except REFUSALS as exc:
+                refused[order_id] = str(exc)
+        return refused
+
+    def _routes_for(self, warehouses: Iterable[Warehouse]) -> Mapping[int, int]:
+        """Warehouse id -> its ship-from route (cached; created in Odoo where missing)."""
+        missing = {w.warehouse_id: w for w in warehouses if w.warehouse_id not in self._routes}
+        if missing:
+            self._routes.update(
+                ops.ship_from_routes(
+                    self._client,
+                    [
+                        ops.ShippingWarehouse(w.warehouse_id, w.name, w.stock_location_id, w.out_type_id)
+                        for w in missing.values()
+                    ],
+                )
+            )
+        return self._routes
 
     # -- stock.moved ---------------------------------------------------------------------------
 
@@ -305,12 +364,15 @@ class OdooSink:
         pickings = [plan.PickingView.of(r) for r in ops.outgoing_pickings(self._client, ids, origins)]
         products = self._products_for({line.sku for _, e in items for line in e.lines})
         carriers = self._carriers_by_name()
+        warehouses = self._warehouses_for({e.warehouse for _, e in items})
         cancelled: set[str] | None = None  # orders Odoo cancelled: read only when a shipment needs it
         for record, event in items:
-            decision = plan.shipment_decision(event, pickings, cancelled or set())
+            shipping_from = warehouses.get(event.warehouse)
+            delivery_type = shipping_from.out_type_id if shipping_from else None
+            decision = plan.shipment_decision(event, pickings, cancelled or set(), delivery_type)
             if isinstance(decision, plan.NotYet | str) and cancelled is None:
                 cancelled = self._cancelled_orders(sorted({e.order_id for _, e in items}))
-                decision = plan.shipment_decision(event, pickings, cancelled)
+                decision = plan.shipment_decision(event, pickings, cancelled, delivery_type)
             if isinstance(decision, plan.NotYet):
                 rejected.append(self._defer(record, decision.reason))
                 continue
@@ -513,6 +575,7 @@ class OdooSink:
                         int(r["id"]),
                         ops.many2one_id(r["lot_stock_id"]) or 0,
                         ops.many2one_id(r["out_type_id"]) or 0,
+                        str(r["name"]),
                     ),
                 )
                 for r in rows
@@ -552,6 +615,18 @@ class OdooSink:
         self._count(record.event_type, "deferred")
         log.info("not yet applicable %s: %s", record.event_type, reason, extra=_log_fields(record))
         return Rejected(record, NotYetApplicableError(reason))
+
+
+def _order_warehouse(event: OrderAllocated, warehouses: Mapping[str, Warehouse]) -> Warehouse | str:
+    """The Odoo warehouse an allocated order is confirmed from (`plan.order_warehouse`), or why there
+    is none: every warehouse the allocation names must be one Odoo has."""
+    code = plan.order_warehouse(event)
+    unknown = sorted(set(plan.allocated_by_warehouse(event)) - set(warehouses))
+    warehouse = warehouses.get(code or "")
+    if warehouse is None or unknown:
+        missing = ", ".join(repr(c) for c in unknown) or repr(code)
+        return f"order {event.order_id}: no warehouse {missing} in Odoo"
+    return warehouse
 
 
 class _NoWarehouseError(ValueError):

@@ -21,8 +21,13 @@ from the fields the server actually has, since add-ons such as `delivery` add so
   cancels it and keeps the done deliveries: the sink cancels only orders nothing of which shipped.
 - a note in a record's chatter: ``message_post(body=..., message_type='comment')`` (keyword-only
   from 13; the default subtype is an internal note on every version).
-- a delivery created by hand (``create_delivery``): the Delivery Orders type has no default
-  destination before 12 (its rule gives it), so the customers' location is looked up.
+- a delivery created by hand (``create_delivery``): Odoo 11's Delivery Orders type has no default
+  destination (its rule gives it), so the customers' location is looked up.
+- ship a sale order line from another warehouse than the order's (split orders): a route per
+  warehouse on the line, ``stock.location.route`` (11-15) / ``stock.route`` (16+), whose one rule
+  is a ``procurement.rule`` with action ``move`` (11) / a ``stock.rule`` with action ``pull``
+  (12+), destination ``location_id`` (11-15) / ``location_dest_id`` (16+), and serves no warehouse
+  (``ship_from_routes``); the line's field is ``route_id`` (``route_ids`` where a server has that).
 
 ATP is written to a custom model ``x_supplystream_atp`` (created through ``ir.model`` as a manual
 model, the way Odoo Studio does, on first use): one record per SKU and warehouse with
@@ -600,11 +605,17 @@ def adjust_on_hand(
 
 def outgoing_pickings(client: OdooClient, picking_ids: Sequence[int], origins: Sequence[str]) -> list[Record]:
     """Outgoing pickings with one of ``picking_ids`` or ``origins`` (one read): ``name``, ``state``,
-    ``origin``, ``carrier_tracking_ref`` (empty where the server lacks the field)."""
+    ``origin``, ``picking_type_id``, ``carrier_tracking_ref`` (empty where the server lacks the field)."""
     if not picking_ids and not origins:
         return []
     has_tracking = "carrier_tracking_ref" in client.fields("stock.picking")
-    fields = ["name", "state", "origin", *(["carrier_tracking_ref"] if has_tracking else [])]
+    fields = [
+        "name",
+        "state",
+        "origin",
+        "picking_type_id",
+        *(["carrier_tracking_ref"] if has_tracking else []),
+    ]
     rows = client.search_read(
         "stock.picking",
         [
@@ -804,14 +815,7 @@ def create_delivery(
         raise OdooMissingRecordError(
             f"stock.picking.type {picking_type_id} does not exist", model="stock.picking.type"
         )
-    destination = many2one_id(types[0]["default_location_dest_id"])
-    if destination is None:
-        customers = client.search("stock.location", [("usage", "=", "customer")], limit=1, order="id asc")
-        if not customers:
-            raise OdooValidationError(
-                "Odoo has no customer location (usage 'customer') to deliver to", model="stock.location"
-            )
-        destination = customers[0]
+    destination = many2one_id(types[0]["default_location_dest_id"]) or customer_location(client)
     products = client.read("product.product", sorted(quantities), ["display_name", "uom_id"])
     moves = [
         (
@@ -836,3 +840,160 @@ def create_delivery(
         picking_moves_field(client.version): moves,
     }
     return client.create("stock.picking", [values])[0]
+
+
+def customer_location(client: OdooClient) -> int:
+    """The customers' location (``Partners/Customers``: the first location of usage ``customer``,
+    every partner's default ``property_stock_customer``)."""
+    customers = client.search("stock.location", [("usage", "=", "customer")], limit=1, order="id asc")
+    if not customers:
+        raise OdooValidationError(
+            "Odoo has no customer location (usage 'customer') to deliver to", model="stock.location"
+        )
+    return customers[0]
+
+
+# -- split orders: a route per line shipping from another warehouse than the order's ---------------
+
+#: Odoo 12 renamed ``procurement.rule`` ``stock.rule`` (and its action ``move`` ``pull``).
+STOCK_RULE_SINCE = 12
+#: Odoo 16 renamed ``stock.location.route`` ``stock.route`` and ``stock.rule.location_id``
+#: ``location_dest_id``.
+STOCK_ROUTE_SINCE = 16
+#: The name of the route through which a sale order line ships from a warehouse (+ its name).
+SHIP_FROM_PREFIX = "SupplyStream: ship from "
+
+
+def route_model(version: int) -> str:
+    """The model of inventory routes."""
+    return "stock.route" if version >= STOCK_ROUTE_SINCE else "stock.location.route"
+
+
+def rule_model(version: int) -> str:
+    """The model of the rules of a route."""
+    return "stock.rule" if version >= STOCK_RULE_SINCE else "procurement.rule"
+
+
+@dataclass(frozen=True)
+class ShippingWarehouse:
+    """A warehouse as its ship-from route needs it."""
+
+    warehouse_id: int
+    name: str
+    stock_location_id: int
+    out_type_id: int
+
+
+def ship_from_routes(client: OdooClient, warehouses: Sequence[ShippingWarehouse]) -> dict[int, int]:
+    """Warehouse id -> its route ``SupplyStream: ship from <warehouse name>``, created where missing.
+
+    The route is selectable on sale order lines (not on products or warehouses) and has one rule:
+    pull from the warehouse's stock (``lot_stock_id``) to the customers' location with the
+    warehouse's Delivery Orders type, serving no particular warehouse. A sale order line with this
+    route is procured by that rule whatever the order's warehouse: Odoo 11's ``_search_rule`` keeps
+    the rules of the order's warehouse or of none, Odoo 17 takes the line's warehouse from the rule's
+    source (sale_stock ``_compute_warehouse_id``). The route and its rule are one ``create`` (the
+    rule as a one2many command), so a route never exists without its rule. One read, one ``create``
+    per missing route.
+    """
+    if not warehouses:
+        return {}
+    model = route_model(client.version)
+    names = {w.warehouse_id: f"{SHIP_FROM_PREFIX}{w.name}" for w in warehouses}
+    rows = client.search_read(model, [("name", "in", sorted(set(names.values())))], ["name"])
+    found: dict[str, int] = {}
+    for row in rows:
+        found.setdefault(str(row["name"]), int(row["id"]))
+    missing = [w for w in warehouses if names[w.warehouse_id] not in found]
+    if missing:
+        customers = customer_location(client)
+        rules_field = "rule_ids" if "rule_ids" in client.fields(model) else "pull_ids"
+        destination = "location_dest_id" if client.version >= STOCK_ROUTE_SINCE else "location_id"
+        action = "pull" if client.version >= STOCK_RULE_SINCE else "move"
+        for warehouse in missing:
+            name = names[warehouse.warehouse_id]
+            rule = {
+                "name": name,
+                "action": action,
+                destination: customers,
+                "location_src_id": warehouse.stock_location_id,
+                "picking_type_id": warehouse.out_type_id,
+                "procure_method": "make_to_stock",
+            }
+            route = {
+                "name": name,
+                "sequence": 100,
+                "sale_selectable": True,
+                "product_selectable": False,
+                "warehouse_selectable": False,
+                rules_field: [(0, 0, rule)],
+            }
+            found[name] = client.create(model, [route])[0]
+    return {warehouse_id: found[name] for warehouse_id, name in names.items()}
+
+
+def line_route_field(client: OdooClient) -> str:
+    """The sale order line's route: ``route_id`` (sale_stock), ``route_ids`` where a server has a
+    many2many instead."""
+    return "route_id" if "route_id" in client.fields("sale.order.line") else "route_ids"
+
+
+def order_lines(client: OdooClient, order_ids: Sequence[int]) -> list[Record]:
+    """The goods lines of sale orders (one read): ``order_id``, ``product_id``, ``product_uom_qty``
+    and ``route_id`` (the route's id or None, whatever the server's field)."""
+    if not order_ids:
+        return []
+    route = line_route_field(client)
+    optional = [f for f in ("is_delivery", "display_type") if f in client.fields("sale.order.line")]
+    rows = client.search_read(
+        "sale.order.line",
+        [("order_id", "in", sorted(set(order_ids)))],
+        ["order_id", "product_id", "product_uom_qty", route, *optional],
+    )
+    lines: list[Record] = []
+    for row in rows:
+        if not many2one_id(row["product_id"]) or row.get("is_delivery") or row.get("display_type"):
+            continue
+        value = row.pop(route)
+        routes = value if route == "route_ids" else ([v] if (v := many2one_id(value)) else [])
+        row["route_id"] = int(routes[0]) if routes else None
+        lines.append(row)
+    return lines
+
+
+@dataclass(frozen=True)
+class LineChanges:
+    """How a draft order's lines change so each ships from its warehouse: line id -> route, line id
+    -> new quantity, and new lines (product id, quantity, route id)."""
+
+    routes: Mapping[int, int]
+    quantities: Mapping[int, Decimal]
+    new_lines: Sequence[tuple[int, Decimal, int]]
+
+    def __bool__(self) -> bool:
+        return bool(self.routes or self.quantities or self.new_lines)
+
+
+def write_order_lines(client: OdooClient, order_id: int, changes: LineChanges) -> None:
+    """Apply ``changes`` to a draft order's lines in one ``write`` of its ``order_line`` (one
+    transaction: a line is never split without its new part)."""
+    if not changes:
+        return
+    field = line_route_field(client)
+
+    def route(route_id: int) -> Any:
+        return route_id if field == "route_id" else [(6, 0, [route_id])]
+
+    commands: list[Any] = []
+    for line_id in sorted(set(changes.routes) | set(changes.quantities)):
+        values: dict[str, Any] = {}
+        if line_id in changes.quantities:
+            values["product_uom_qty"] = float(changes.quantities[line_id])
+        if line_id in changes.routes:
+            values[field] = route(changes.routes[line_id])
+        commands.append((1, line_id, values))
+    commands += [
+        (0, 0, {"product_id": product, "product_uom_qty": float(quantity), field: route(route_id)})
+        for product, quantity, route_id in changes.new_lines
+    ]
+    client.write("sale.order", [order_id], {"order_line": commands})

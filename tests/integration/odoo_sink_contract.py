@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from processors.replay import positions_from
+from producers.fulfilment import shipments_for
 from sinks.base import NotYetApplicableError, PermanentSinkError, SinkRecord, TargetUnavailableError
 from sinks.odoo import OdooSink
 from sinks.odoo.plan import ADJUSTMENT_PREFIX, CANCELLATION_MARKER
@@ -37,7 +39,14 @@ from supplystream.events import (
 )
 from supplystream.odoo.catalog_seed import ensure_catalog
 from supplystream.odoo.client import OdooClient
-from supplystream.odoo.operations import many2one_id, set_on_hand, storable_domain, version_of
+from supplystream.odoo.operations import (
+    many2one_id,
+    picking_moves_field,
+    set_on_hand,
+    storable_domain,
+    storable_values,
+    version_of,
+)
 from supplystream.odoo.transport import OdooTransport
 from tests.integration.odoo_contract import OdooBackend, Seed, new_order, on_hand, order_name, seed_of
 
@@ -686,3 +695,102 @@ class OdooSinkContract:
         assert deliveries(client, order) == [("assigned", "")]
         [note] = cancellation_notes(client, order)
         assert "in part: SKU-1002 x 1" in note
+
+    # -- split orders (an order allocated to several warehouses) ----------------------------------
+
+    def test_a_split_order_ships_from_each_warehouse_and_odoo_on_hand_per_warehouse_equals_the_streams(
+        self, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        """Issue 14, item 3: an order the router split over EAST and WEST (one line shipped from both)
+        gets a delivery per warehouse, each from that warehouse's stock; the WMS's shipments (one per
+        warehouse, as `producers.fulfilment` makes them) validate them, and Odoo's on-hand per
+        warehouse is then what the stream says (the processors' own fold of the same events)."""
+        tag = uuid.uuid4().hex[:6].upper()
+        skus = [f"SPLIT-{tag}-A", f"SPLIT-{tag}-B"]
+        client.create(
+            "product.product",
+            [{"name": sku, "default_code": sku, **storable_values(client.version)} for sku in skus],
+        )
+        a, b = skus
+        order = new_order_id()
+        receipts = [
+            stock_moved(a, EAST, 10),
+            stock_moved(a, WEST, 10),
+            stock_moved(b, WEST, 5),
+            stock_moved(b, EAST, 1),
+        ]
+        placed = order_placed(order, [(a, 7), (b, 2)])
+        allocated = OrderAllocated(
+            event_id=uuid.uuid4(),
+            event_type=OrderAllocated.EVENT_TYPE,
+            occurred_at=NOW,
+            source=ROUTER,
+            correlation_id=order,
+            company="main",
+            order_id=order,
+            lines=(
+                Allocation(line_id="1", sku=a, warehouse=EAST, quantity=Decimal(5)),
+                Allocation(line_id="1", sku=a, warehouse=WEST, quantity=Decimal(2)),
+                Allocation(line_id="2", sku=b, warehouse=WEST, quantity=Decimal(2)),
+            ),
+        )
+        assert sink.write(records(*receipts, allocated, placed)) == []
+        [confirmed] = client.search_read("sale.order", [("name", "=", order)], ["state", "warehouse_id"])
+        assert (confirmed["state"], many2one_id(confirmed["warehouse_id"])) == (
+            "sale",
+            seed.warehouses["WH-EAST"],
+        )
+        pickings = client.search_read(
+            "stock.picking",
+            [("origin", "=", order), ("picking_type_code", "=", "outgoing")],
+            ["location_id", "state", picking_moves_field(client.version)],
+        )
+        by_source = {many2one_id(p["location_id"]): p for p in pickings}
+        assert set(by_source) == {seed.stock_locations["WH-EAST"], seed.stock_locations["WH-WEST"]}, (
+            "one delivery per shipping warehouse, from its stock"
+        )
+        products = {
+            p["default_code"]: p["id"]
+            for p in client.search_read("product.product", [("default_code", "in", skus)], ["default_code"])
+        }
+        for warehouse, expected in (
+            ("WH-EAST", {products[a]: 5.0}),
+            ("WH-WEST", {products[a]: 2.0, products[b]: 2.0}),
+        ):
+            picking = by_source[seed.stock_locations[warehouse]]
+            moves = client.read(
+                "stock.move",
+                picking[picking_moves_field(client.version)],
+                ["product_id", "product_uom_qty", "location_id"],
+            )
+            assert {many2one_id(m["product_id"]): m["product_uom_qty"] for m in moves} == expected, warehouse
+            assert {many2one_id(m["location_id"]) for m in moves} == {seed.stock_locations[warehouse]}
+        shipped = [
+            event for shipment in shipments_for(allocated, shipped_at=NOW) for event in shipment.events
+        ]
+        assert len([e for e in shipped if isinstance(e, ShipmentConfirmed)]) == 2, (
+            "one shipment per warehouse"
+        )
+        assert sink.write(records(*reversed(shipped))) == []
+        assert sorted(state for state, _ in deliveries(client, order)) == ["done", "done"]
+        stream = positions_from(
+            [(e.EVENT_TYPE, e.to_record()) for e in [*receipts, placed, allocated, *shipped]], [EAST, WEST]
+        )
+        odoo = {
+            f"{sku}|{code}": on_hand(client, products[sku], seed.stock_locations[f"WH-{code}"])
+            for sku in skus
+            for code in (EAST, WEST)
+        }
+        assert odoo == {key: position.on_hand for key, position in stream.items()}
+        assert odoo == {f"{a}|{EAST}": 5, f"{a}|{WEST}": 8, f"{b}|{EAST}": 1, f"{b}|{WEST}": 3}
+        # A replay of everything changes nothing: no line split twice, no delivery validated twice.
+        assert sink.write(records(*receipts, placed, allocated, *shipped)) == []
+        assert {
+            f"{sku}|{code}": on_hand(client, products[sku], seed.stock_locations[f"WH-{code}"])
+            for sku in skus
+            for code in (EAST, WEST)
+        } == odoo
+        lines = client.search_read(
+            "sale.order.line", [("order_id", "=", confirmed["id"])], ["product_uom_qty"]
+        )
+        assert sorted(line["product_uom_qty"] for line in lines) == [2.0, 2.0, 5.0]

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -189,6 +189,76 @@ class TestOrders:
         )
 
 
+class TestSplitOrders:
+    """An order allocated to several warehouses: a route per line shipping from another warehouse."""
+
+    EAST, WEST, NORTH = 1, 2, 3
+    ROUTES: ClassVar[dict[int, int]] = {2: 20, 3: 30}  # warehouse id -> its ship-from route
+
+    def line(self, line_id: int, product: int, quantity: str, route: int | None = None) -> plan.LineView:
+        return plan.LineView(line_id, 7, product, Decimal(quantity), route)
+
+    def test_allocations_per_warehouse_and_sku(self) -> None:
+        event = allocated(("EAST", "2"), ("WEST", "1"), ("EAST", "1"), ("WEST", "0"))
+        assert plan.allocated_by_warehouse(event) == {
+            "EAST": {"SKU-1001": Decimal(3)},
+            "WEST": {"SKU-1001": Decimal(1)},
+        }
+
+    def test_a_line_shipped_from_two_warehouses_is_split_and_a_line_from_another_is_routed(self) -> None:
+        lines = [self.line(11, 100, "7"), self.line(12, 200, "2")]
+        allocated = {(100, self.EAST): Decimal(5), (100, self.WEST): Decimal(2), (200, self.WEST): Decimal(2)}
+        changes = plan.line_changes(allocated, self.EAST, lines, self.ROUTES)
+        assert changes.routes == {12: 20}
+        assert changes.quantities == {11: Decimal(5)}
+        assert list(changes.new_lines) == [(100, Decimal(2), 20)]
+
+    def test_the_order_warehouses_part_stays_and_three_warehouses_split_one_line(self) -> None:
+        lines = [self.line(11, 100, "6")]
+        allocated = {
+            (100, self.EAST): Decimal(1),
+            (100, self.WEST): Decimal(2),
+            (100, self.NORTH): Decimal(3),
+        }
+        changes = plan.line_changes(allocated, self.EAST, lines, self.ROUTES)
+        assert changes.quantities == {11: Decimal(1)}
+        assert sorted(changes.new_lines) == [(100, Decimal(2), 20), (100, Decimal(3), 30)]
+        assert not changes.routes
+
+    def test_nothing_from_the_order_warehouse_routes_the_line_and_splits_the_rest(self) -> None:
+        lines = [self.line(11, 100, "5")]
+        allocated = {(100, self.WEST): Decimal(3), (100, self.NORTH): Decimal(2)}
+        changes = plan.line_changes(allocated, self.WEST, lines, self.ROUTES)
+        assert changes.quantities == {11: Decimal(3)}
+        assert list(changes.new_lines) == [(100, Decimal(2), 30)]
+        assert plan.line_changes(allocated, self.NORTH, lines, self.ROUTES).routes == {}
+
+    def test_lines_already_laid_out_change_nothing(self) -> None:
+        """A replay after the lines were written but before the order was confirmed."""
+        lines = [
+            self.line(11, 100, "5"),
+            self.line(13, 100, "2", route=20),
+            self.line(12, 200, "2", route=20),
+        ]
+        allocated = {(100, self.EAST): Decimal(5), (100, self.WEST): Decimal(2), (200, self.WEST): Decimal(2)}
+        assert not plan.line_changes(allocated, self.EAST, lines, self.ROUTES)
+
+    def test_a_single_warehouse_or_a_warehouse_without_route_changes_nothing(self) -> None:
+        lines = [self.line(11, 100, "5")]
+        assert not plan.line_changes({(100, self.EAST): Decimal(5)}, self.EAST, lines, self.ROUTES)
+        assert not plan.line_changes({(100, 9): Decimal(5)}, self.EAST, lines, self.ROUTES)
+
+    def test_a_line_reads_its_route_whatever_the_field(self) -> None:
+        record = {
+            "id": 4,
+            "order_id": [7, "S1"],
+            "product_id": [100, "P"],
+            "product_uom_qty": 2.5,
+            "route_id": 20,
+        }
+        assert plan.LineView.of(record) == plan.LineView(4, 7, 100, Decimal("2.5"), 20)
+
+
 class TestShipments:
     def test_by_picking_id(self) -> None:
         event = shipped("T1", picking_id=5)
@@ -223,6 +293,29 @@ class TestShipments:
         assert isinstance(reason, str)
         assert "'T3'" in reason
         assert "4 done T1" in reason
+
+    def test_of_a_split_order_the_open_picking_of_the_shipping_warehouse_is_validated(self) -> None:
+        east = dataclasses.replace(picking(4, "assigned"), picking_type_id=40)
+        west = dataclasses.replace(picking(6, "assigned"), picking_type_id=60)
+        assert plan.shipment_decision(shipped("T1"), [east, west], delivery_type=60) == plan.Validate(6)
+        assert plan.shipment_decision(shipped("T1"), [east, west], delivery_type=40) == plan.Validate(4)
+        # A warehouse none of the order's deliveries is from: the oldest open one, as before.
+        assert plan.shipment_decision(shipped("T1"), [east, west], delivery_type=99) == plan.Validate(4)
+        done_elsewhere = [dataclasses.replace(east, state="done", tracking_ref="T1"), west]
+        assert plan.shipment_decision(shipped("T1"), done_elsewhere, delivery_type=60) == plan.AlreadyShipped(
+            4
+        )
+        assert (
+            plan.PickingView.of(
+                {
+                    "id": 6,
+                    "state": "assigned",
+                    "origin": "S1",
+                    "picking_type_id": [60, "WEST: Delivery Orders"],
+                }
+            ).picking_type_id
+            == 60
+        )
 
     def test_goods_shipped_after_the_order_or_its_delivery_was_cancelled_get_a_new_delivery(self) -> None:
         """The cancellation reached Odoo first, the goods left anyway: Odoo records them."""

@@ -390,6 +390,67 @@ def test_unavailable_stock_and_partial_validation_backorder(odoo: odoorpc.ODOO) 
     assert quant[0]["reserved_quantity"] == 0.0, "the cancelled delivery's reservation is released"
 
 
+def test_a_line_with_a_route_ships_from_the_routes_warehouse(odoo: odoorpc.ODOO) -> None:
+    """sale_stock: a line's route (a rule pulling from WEST's stock to the customers) makes its own
+    delivery, from WEST, whatever the order's warehouse; the line's warehouse follows the route."""
+    west = odoo.env["stock.warehouse"].search_read([("code", "=", "WEST")], ["lot_stock_id", "out_type_id"])[
+        0
+    ]
+    east = odoo.env["stock.warehouse"].search([("code", "=", "EAST")])[0]
+    customers = odoo.env["stock.location"].search([("usage", "=", "customer")])[0]
+    rule = {
+        "name": "from WEST",
+        "action": "pull",
+        "location_dest_id": customers,
+        "location_src_id": west["lot_stock_id"][0],
+        "picking_type_id": west["out_type_id"][0],
+    }
+    route = odoo.env["stock.route"].create(
+        {"name": "Ship from WEST", "sale_selectable": True, "rule_ids": [(0, 0, rule)]}
+    )
+    assert odoo.env["stock.rule"].search_read(
+        [("route_id", "=", route)], ["route_sequence", "procure_method"]
+    ) == [
+        {
+            "id": odoo.env["stock.rule"].search([("route_id", "=", route)])[0],
+            "route_sequence": 0,
+            "procure_method": "make_to_stock",
+        }
+    ]
+    partner = odoo.env["res.partner"].search([], limit=1)[0]
+    lines = [
+        (0, 0, {"product_id": product_id(odoo, "SKU-1001"), "product_uom_qty": 3}),
+        (0, 0, {"product_id": product_id(odoo, "SKU-1002"), "product_uom_qty": 2, "route_id": route}),
+    ]
+    order = odoo.env["sale.order"].create({"partner_id": partner, "warehouse_id": east, "order_line": lines})
+    by_line = odoo.env["sale.order.line"].search_read(
+        [("order_id", "=", order)], ["warehouse_id"], order="id"
+    )
+    assert [line["warehouse_id"][0] for line in by_line] == [east, west["id"]]
+    odoo.execute_kw("sale.order", "action_confirm", [[order]])
+    pickings = odoo.env["stock.picking"].search_read(
+        [("sale_id", "=", order)], ["name", "location_id", "picking_type_id", "move_ids"], order="id"
+    )
+    assert [p["name"].split("/")[0] for p in pickings] == ["EAST", "WEST"]
+    assert pickings[1]["location_id"][0] == west["lot_stock_id"][0]
+    assert pickings[1]["picking_type_id"][0] == west["out_type_id"][0]
+    moves = odoo.env["stock.move"].read(
+        pickings[1]["move_ids"], ["product_id", "product_uom_qty", "location_id"]
+    )
+    assert [(m["product_id"][0], m["product_uom_qty"], m["location_id"][0]) for m in moves] == [
+        (product_id(odoo, "SKU-1002"), 2.0, west["lot_stock_id"][0])
+    ]
+    # A rule without a source location cannot procure: the confirmation fails, nothing is kept.
+    odoo.env["stock.rule"].write(
+        odoo.env["stock.rule"].search([("route_id", "=", route)]), {"location_src_id": False}
+    )
+    again = odoo.env["sale.order"].create({"partner_id": partner, "order_line": lines[1:]})
+    with pytest.raises(odoorpc.error.RPCError) as refused:
+        odoo.execute_kw("sale.order", "action_confirm", [[again]])
+    assert "No source location defined on stock rule: from WEST!" in str(refused.value)
+    assert odoo.env["sale.order"].read([again], ["state"])[0]["state"] == "draft"
+
+
 def test_message_post_logs_a_note_on_the_order(odoo: odoorpc.ODOO) -> None:
     partner = odoo.env["res.partner"].search([], limit=1)[0]
     first, second = (odoo.env["sale.order"].create({"partner_id": partner}) for _ in range(2))

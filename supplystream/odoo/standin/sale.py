@@ -3,10 +3,13 @@
 * create: ``name`` from the 'sale.order' sequence (prefix 'S', 5 digits: S00001) when it is
   missing or 'New'; ``warehouse_id`` defaults to the company's first warehouse.
 * ``action_confirm``: only quotations (draft, sent) can be confirmed; the order goes to 'sale',
-  ``date_order`` becomes now, and (sale_stock ``_action_launch_stock_rule``) one delivery is
-  created from the warehouse's stock to the customer location with one move per storable or
-  consumable line, then confirmed and reserved: the picking is 'assigned' when stock is
-  available, else 'confirmed'.
+  ``date_order`` becomes now, and (sale_stock ``_action_launch_stock_rule``) each storable or
+  consumable line is procured: by the rule of its route (``route_id``) that delivers to the
+  customers and serves the line's warehouse or no warehouse (stock.rule ``_get_rule``), else by the
+  delivery of its warehouse (the order's, or the warehouse of its route's rule: sale_stock
+  ``_compute_warehouse_id``). Moves from the same source location with the same operation type
+  share one delivery (``_assign_picking``), which is then confirmed and reserved: 'assigned' when
+  stock is available, else 'confirmed'. An order whose lines ship from two warehouses gets two.
 * ``action_cancel``: a locked order raises UserError; an order that is not a draft answers the
   ``sale.order.cancel`` wizard action (``_show_cancel_wizard``: Odoo offers to e-mail the customer,
   one order at a time: several are "Expected singleton") unless the context has
@@ -100,6 +103,9 @@ def action_confirm(env: Env, ids: list[int]) -> bool:
 
 
 def _launch_stock_rule(env: Env, order: Record) -> None:
+    """sale.order.line._action_launch_stock_rule: each line is procured by the rule of its route
+    (``route_id``) that delivers to the customers, else by its warehouse's delivery; moves of the
+    same source location and operation type share one picking (stock.move._assign_picking)."""
     lines = [
         line
         for line in env.records("sale.order.line")
@@ -109,39 +115,111 @@ def _launch_stock_rule(env: Env, order: Record) -> None:
     ]
     if not lines:
         return
-    warehouse = env.get("stock.warehouse", order.get("warehouse_id") or 0)
-    if warehouse is None:
-        raise UserError(f"{order['name']}: no warehouse is set to deliver from.")
     customer_location = stock.location_by_usage(env, "customer")
-    picking_id = env.create_one(
-        "stock.picking",
-        {
-            "picking_type_id": warehouse["out_type_id"],
-            "location_id": warehouse["lot_stock_id"],
-            "location_dest_id": customer_location,
-            "partner_id": order.get("partner_shipping_id") or order["partner_id"],
-            "origin": order["name"],
-            "sale_id": order["id"],
-            "carrier_id": order.get("carrier_id") or False,
-            "company_id": order.get("company_id") or False,
-        },
-    )
-    for line in lines:
-        env.create_one(
-            "stock.move",
+    #: (source location, operation type, the moves' warehouse) -> lines
+    groups: dict[tuple[int, int, int | bool], list[Record]] = {}
+    for line in sorted(lines, key=lambda line: (line.get("sequence") or 0, line["id"])):
+        rule = _line_rule(env, line, customer_location)
+        if rule is not None:
+            if not rule.get("location_src_id"):
+                raise UserError(f"No source location defined on stock rule: {rule['name']}!")
+            key = (
+                int(rule["location_src_id"]),
+                int(rule["picking_type_id"]),
+                rule.get("propagate_warehouse_id") or rule.get("warehouse_id") or False,
+            )
+        else:
+            warehouse = env.get("stock.warehouse", _line_warehouse(env, line) or 0)
+            if warehouse is None:
+                raise UserError(f"{order['name']}: no warehouse is set to deliver from.")
+            key = (int(warehouse["lot_stock_id"]), int(warehouse["out_type_id"]), int(warehouse["id"]))
+        groups.setdefault(key, []).append(line)
+    pickings: list[int] = []
+    for (source, picking_type, move_warehouse), grouped in groups.items():
+        picking_id = env.create_one(
+            "stock.picking",
             {
-                "picking_id": picking_id,
-                "product_id": line["product_id"],
-                "product_uom_qty": line.get("product_uom_qty") or 0.0,
-                "product_uom": line.get("product_uom") or False,
-                "name": line.get("name") or False,
-                "origin": order["name"],
-                "sale_line_id": line["id"],
-                "warehouse_id": warehouse["id"],
+                "picking_type_id": picking_type,
+                "location_id": source,
+                "location_dest_id": customer_location,
                 "partner_id": order.get("partner_shipping_id") or order["partner_id"],
+                "origin": order["name"],
+                "sale_id": order["id"],
+                "carrier_id": order.get("carrier_id") or False,
+                "company_id": order.get("company_id") or False,
             },
         )
-    stock.action_confirm(env, [picking_id])
+        for line in grouped:
+            env.create_one(
+                "stock.move",
+                {
+                    "picking_id": picking_id,
+                    "product_id": line["product_id"],
+                    "product_uom_qty": line.get("product_uom_qty") or 0.0,
+                    "product_uom": line.get("product_uom") or False,
+                    "name": line.get("name") or False,
+                    "origin": order["name"],
+                    "sale_line_id": line["id"],
+                    "warehouse_id": move_warehouse,
+                    "partner_id": order.get("partner_shipping_id") or order["partner_id"],
+                },
+            )
+        pickings.append(picking_id)
+    stock.action_confirm(env, pickings)
+
+
+def _route_rules(env: Env, route_id: int, destination: int) -> list[Record]:
+    """The active rules of a route that bring goods to ``destination`` (not push rules), in
+    ``route_sequence, sequence`` order."""
+    route = env.get("stock.route", route_id) or {}
+    rules = [
+        rule
+        for rule in env.records("stock.rule")
+        if rule.get("route_id") == route_id
+        and rule.get("active", True)
+        and rule.get("location_dest_id") == destination
+        and rule.get("action") != "push"
+    ]
+    return sorted(rules, key=lambda rule: (route.get("sequence") or 0, rule.get("sequence") or 0, rule["id"]))
+
+
+def _location_warehouse(env: Env, location_id: Any) -> int | bool:
+    location = env.get("stock.location", location_id or 0)
+    return env.value("stock.location", location, "warehouse_id") if location else False
+
+
+@computes("sale.order.line", "warehouse_id")
+def _line_warehouse(env: Env, line: Record) -> int | bool:
+    """sale_stock ``_compute_warehouse_id``: the order's warehouse, unless the line's route has a rule
+    delivering to the customers: then the warehouse of that rule's source (rules pulling from the
+    order's warehouse, or from no warehouse, first)."""
+    order = env.get("sale.order", line.get("order_id") or 0) or {}
+    warehouse: int | bool = order.get("warehouse_id") or False
+    if line.get("route_id"):
+        rules = _route_rules(env, int(line["route_id"]), stock.location_by_usage(env, "customer"))
+        rules.sort(
+            key=lambda rule: _location_warehouse(env, rule.get("location_src_id")) not in (False, warehouse)
+        )
+        if rules:
+            return _location_warehouse(env, rules[0].get("location_src_id"))
+    return warehouse
+
+
+def _line_rule(env: Env, line: Record, destination: int) -> Record | None:
+    """stock.rule._get_rule for a line's procurement: a rule of its route delivering to
+    ``destination`` and serving its warehouse or none (``_search_rule``)."""
+    if not line.get("route_id"):
+        return None
+    warehouse = _line_warehouse(env, line)
+    for rule in _route_rules(env, int(line["route_id"]), destination):
+        if rule.get("warehouse_id") in (False, None, warehouse):
+            return rule
+    return None
+
+
+@computes("stock.rule", "route_sequence")
+def _rule_route_sequence(env: Env, rule: Record) -> int:
+    return int((env.get("stock.route", rule.get("route_id") or 0) or {}).get("sequence") or 0)
 
 
 def action_cancel(env: Env, ids: list[int]) -> bool | dict[str, Any]:

@@ -112,6 +112,15 @@ MESSAGE_TYPES = (
     ("user_notification", "User Specific Notification"),
 )
 
+# stock.rule (Odoo 17, addons/stock/models/stock_rule.py): ``buy`` and ``manufacture`` come with
+# the purchase and mrp modules, which the stand-in does not have.
+RULE_ACTIONS = (("pull", "Pull From"), ("push", "Push To"), ("pull_push", "Pull & Push"))
+PROCURE_METHODS = (
+    ("make_to_stock", "Take From Stock"),
+    ("make_to_order", "Trigger Another Rule"),
+    ("mts_else_mto", "Take From Stock, if unavailable, Trigger Another Rule"),
+)
+
 ATP_MODEL = "x_supplystream_atp"
 
 
@@ -250,6 +259,47 @@ _MODELS: list[Model] = [
             ),
             "company_id": _m2o("res.company", "Company"),
             "active": Field("boolean", "Active", default=True),
+        },
+        order="sequence, id",
+    ),
+    Model(
+        "stock.route",
+        "Inventory Routes",
+        {
+            "name": Field(CHAR, "Route", required=True),
+            "active": Field("boolean", "Active", default=True),
+            "sequence": Field("integer", "Sequence", default=0),
+            "rule_ids": _o2m("stock.rule", "route_id", "Rules"),
+            "product_selectable": Field("boolean", "Applicable on Product", default=True),
+            "product_categ_selectable": Field("boolean", "Applicable on Product Category", default=False),
+            "warehouse_selectable": Field("boolean", "Applicable on Warehouse", default=False),
+            "sale_selectable": Field("boolean", "Selectable on Sales Order Line", default=False),
+            "company_id": _m2o("res.company", "Company"),
+        },
+        order="sequence",
+    ),
+    Model(
+        "stock.rule",
+        "Stock Rule",
+        {
+            "name": Field(CHAR, "Name", required=True),
+            "active": Field("boolean", "Active", default=True),
+            "action": _sel("Action", RULE_ACTIONS, required=True, default="pull"),
+            "sequence": Field("integer", "Sequence", default=20),
+            "company_id": _m2o("res.company", "Company"),
+            "location_dest_id": _m2o("stock.location", "Destination Location", required=True),
+            "location_src_id": _m2o("stock.location", "Source Location"),
+            "route_id": _m2o("stock.route", "Route", required=True),
+            "route_sequence": Field("integer", "Route Sequence", readonly=True, compute=True),
+            "picking_type_id": _m2o("stock.picking.type", "Operation Type", required=True),
+            "procure_method": _sel("Supply Method", PROCURE_METHODS, required=True, default="make_to_stock"),
+            "warehouse_id": _m2o("stock.warehouse", "Warehouse"),
+            "propagate_warehouse_id": _m2o("stock.warehouse", "Warehouse to Propagate"),
+            "group_propagation_option": _sel(
+                "Propagation of Procurement Group",
+                (("none", "Leave Empty"), ("propagate", "Propagate"), ("fixed", "Fixed")),
+                default="propagate",
+            ),
         },
         order="sequence, id",
     ),
@@ -397,6 +447,9 @@ _MODELS: list[Model] = [
             "move_ids": _o2m("stock.move", "sale_line_id", "Stock Moves"),
             "state": _sel("Order Status", SALE_STATES, readonly=True, compute=True),
             "company_id": _m2o("res.company", "Company"),
+            # sale_stock: the line's route, and the warehouse it ships from (computed from the route)
+            "route_id": _m2o("stock.route", "Route"),
+            "warehouse_id": _m2o("stock.warehouse", "Warehouse", readonly=True, compute=True),
         },
         order="order_id, sequence, id",
         rec_name="name",
