@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from confluent_kafka import Consumer, KafkaException, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
@@ -52,6 +52,20 @@ class PartitionLag:
 
     def time_lag_s(self, now_ms: int) -> float | None:
         return time_lag_of(self.lag, self.pending_timestamp_ms, now_ms)
+
+
+_COORDINATOR_MOVING = frozenset(
+    {
+        KafkaError.NOT_COORDINATOR,
+        KafkaError.COORDINATOR_NOT_AVAILABLE,
+        KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+    }
+)
+
+
+def _coordinator_moving(exc: KafkaException) -> bool:
+    error = exc.args[0] if exc.args else None
+    return isinstance(error, KafkaError) and (error.code() in _COORDINATOR_MOVING or error.retriable())
 
 
 def lag_of(committed: int | None, low: int, end: int) -> int:
@@ -193,12 +207,20 @@ class LagReader:
         positions = partitions_of(self._reader, topics) if topics else every_partition(self._reader)
         if not positions:
             return {}
-        try:
-            found = self._group_consumer(group).committed(
-                [TopicPartition(t, p) for t, p in positions], timeout=timeout_s
-            )
-        except KafkaException as exc:
-            raise ClusterError(f"cannot read the offsets of group {group!r}: {exc}") from exc
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                found = self._group_consumer(group).committed(
+                    [TopicPartition(t, p) for t, p in positions],
+                    timeout=max(0.5, deadline - time.monotonic()),
+                )
+                break
+            except KafkaException as exc:
+                # A group coordinator moving or loading (a new cluster, a broker restart) answers
+                # "not coordinator": the next call finds the new one.
+                if not _coordinator_moving(exc) or time.monotonic() >= deadline:
+                    raise ClusterError(f"cannot read the offsets of group {group!r}: {exc}") from exc
+                time.sleep(0.2)
         return {(tp.topic, tp.partition): tp.offset for tp in found if tp.error is None and tp.offset >= 0}
 
     def watermarks(self, position: Position, timeout_s: float = 10.0) -> tuple[int, int]:

@@ -15,6 +15,8 @@ from supplystream.settings import Settings
 _WIDTH = None if sys.stdout.isatty() else 160
 console = Console(highlight=False, width=_WIDTH)
 error_console = Console(stderr=True, highlight=False, style="red", width=_WIDTH)
+# Where a command's inputs came from: on stderr, so its standard output stays data to pipe.
+notice_console = Console(stderr=True, highlight=False, width=_WIDTH)
 
 
 def report(message: str) -> None:
@@ -33,7 +35,7 @@ def settings_of(ctx: typer.Context) -> Settings:
 def contracts_used(
     settings: Settings, schemas: Path | None = None, topics: Path | None = None
 ) -> tuple[Path, Path]:
-    """The topics.yaml and schema directory a command uses, each printed with how it was chosen.
+    """The topics.yaml and schema directory a command uses, each printed (stderr) with how it was chosen.
 
     Given paths win, then the topics_file setting, then the contracts found from the working
     directory upwards (the installed package's own only outside any project).
@@ -43,6 +45,7 @@ def contracts_used(
     topics_file = topics or settings.topics_file or location.directory / TOPICS_FILE
     topics_how = "given" if topics else "the topics_file setting" if settings.topics_file else found
     schemas_dir = schemas or location.directory / SCHEMAS_DIR
-    console.print(f"using {topics_file} ({topics_how})", markup=False, soft_wrap=True)
-    console.print(f"using {schemas_dir} ({'given' if schemas else found})", markup=False, soft_wrap=True)
+    notice_console.print(f"using {topics_file} ({topics_how})", markup=False, soft_wrap=True)
+    schemas_how = "given" if schemas else found
+    notice_console.print(f"using {schemas_dir} ({schemas_how})", markup=False, soft_wrap=True)
     return topics_file, schemas_dir

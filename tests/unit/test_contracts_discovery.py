@@ -70,8 +70,8 @@ def test_check_in_a_second_clone_uses_its_contracts(tmp_path: Path) -> None:
     second = clone(tmp_path, "second").resolve()
     result = run_check(second)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"using {second / 'topics.yaml'} (found from {second})" in result.stdout
-    assert f"using {second / 'schemas'} (found from {second})" in result.stdout
+    assert f"using {second / 'topics.yaml'} (found from {second})" in result.stderr
+    assert f"using {second / 'schemas'} (found from {second})" in result.stderr
 
 
 def test_field_without_default_in_a_second_clone_exits_1(tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_field_without_default_in_a_second_clone_exits_1(tmp_path: Path) -> None
     add_field_without_default(second)
     result = run_check(second / "schemas")  # from a subdirectory: found upwards
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f"using {second / 'topics.yaml'} (found from {second / 'schemas'})" in result.stdout
+    assert f"using {second / 'topics.yaml'} (found from {second / 'schemas'})" in result.stderr
     assert "stock.moved-value (FULL_TRANSITIVE, 1 earlier version(s)): incompatible" in result.stdout
     assert "lot: field 'lot' is in the reader's schema without a default" in result.stdout
 
@@ -94,12 +94,13 @@ def test_given_paths_win_over_the_discovered_contracts(tmp_path: Path) -> None:
         env={"SUPPLYSTREAM_TOPICS_FILE": str(intact / "topics.yaml")},
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"using {intact / 'topics.yaml'} (the topics_file setting)" in result.stdout
-    assert f"using {intact / 'schemas'} (given)" in result.stdout
+    assert f"using {intact / 'topics.yaml'} (the topics_file setting)" in result.stderr
+    assert f"using {intact / 'schemas'} (given)" in result.stderr
 
 
 def test_outside_any_project_check_names_the_installed_contracts(tmp_path: Path) -> None:
     result = run_check(tmp_path)
     installed = installed_contracts_dir()
-    assert f"using {installed / 'topics.yaml'} (the installed package's copy" in result.stdout
-    assert f"no topics.yaml in {tmp_path.resolve()} or above" in result.stdout
+    notices = " ".join(result.stderr.split())
+    assert f"using {installed / 'topics.yaml'} (the installed package's copy" in notices
+    assert f"no topics.yaml in {tmp_path.resolve()} or above" in notices
