@@ -20,6 +20,7 @@ from processors.config import load_processor_config
 from processors.replay import figures_from, positions_from
 from sinks.channels.availability import AtpView
 from sinks.channels.config import Channel
+from sinks.dead_letters import HEADER_PREFIX, headers_as_text
 from sinks.planning.adapter import DEFAULT_SCHEMA
 from supplystream.contracts.registration import load_contracts
 from supplystream.demo.reconcile import Evidence, Figures, PublishedAtp
@@ -147,12 +148,24 @@ def _decimal(value: Any) -> Decimal:
 
 
 def dead_letter_counts(settings: Settings) -> dict[str, int]:
-    """Records in each dead-letter topic of the catalog."""
+    """Records dead-lettered in each dead-letter topic of the catalog, counted once per original record.
+
+    Dead-lettering is at least once: a worker killed after it dead-lettered a record but before it
+    committed past it dead-letters the same record again after its restart. The error headers name the
+    original (topic, partition, offset), so a re-delivery counts once; a record without them counts alone.
+    """
     catalog, _ = load_contracts(settings)
     counts = {}
     for consumer in catalog.consumers():
         topic = catalog.dead_letters.topic_for(consumer)
-        counts[topic] = sum(1 for _ in read_to_end(settings, topic, "supplystream.reconcile"))
+        origins = set()
+        for message in read_to_end(settings, topic, "supplystream.reconcile"):
+            raw = message.headers() or []
+            pairs = raw.items() if isinstance(raw, dict) else raw
+            headers = headers_as_text([(n, v) for n, v in pairs if isinstance(v, bytes)])
+            origin = tuple(headers.get(HEADER_PREFIX + name) for name in ("topic", "partition", "offset"))
+            origins.add(origin if None not in origin else (topic, message.partition(), message.offset()))
+        counts[topic] = len(origins)
     return counts
 
 
