@@ -28,6 +28,7 @@ from supplystream.events import (
     StockMoved,
 )
 from supplystream.odoo.operations import many2one_id
+from supplystream.units import ProductUnits
 
 EVENT_NAMESPACE = uuid.UUID("6f1c2a9e-5d4b-4f0a-9c8e-2b7d3e4f5a60")
 SOURCE = Source(system="odoo", adapter="odoo-source")
@@ -88,8 +89,13 @@ def map_stock_move(
     company: str,
     skus: Mapping[int, str],
     locations: Mapping[int, Location],
+    units: ProductUnits | None = None,
 ) -> StockMoved | Unmappable:
-    """A done stock.move (as read by `operations.done_moves_since`) as a `stock.moved` event."""
+    """A done stock.move (as read by `operations.done_moves_since`) as a `stock.moved` event.
+
+    With ``units``, the quantity is in the product's stock unit (``uom`` its name) whatever the
+    move's unit: Odoo's own ``product_qty`` when all of the demand was done, else the done quantity
+    converted as Odoo converts it (`stock_quantity`)."""
     record_id = int(record["id"])
     product = many2one_id(record.get("product_id"))
     sku = skus.get(product or 0)
@@ -105,10 +111,9 @@ def map_stock_move(
     warehouse = warehouse or source.warehouse or destination.warehouse
     if warehouse is None:
         return Unmappable("stock.move", record_id, "the move touches no warehouse")
-    quantity = Decimal(str(record.get("quantity_done") or 0)).quantize(_QUANTUM)
+    quantity, uom_name = stock_quantity(record, "quantity_done", units)
     if quantity <= 0:
         return Unmappable("stock.move", record_id, f"done quantity {quantity} is not positive")
-    uom = record.get("product_uom")
     picking = record.get("picking_id")
     reference = str(record.get("reference") or "") or None
     return StockMoved(
@@ -125,12 +130,43 @@ def map_stock_move(
         to_location=destination.name,
         to_warehouse=destination.warehouse,
         quantity=quantity,
-        uom=str(uom[1]) if isinstance(uom, list | tuple) and len(uom) > 1 else "Units",
+        uom=uom_name,
         move_kind=move_kind(source, destination, record),
         odoo_move_id=record_id,
         odoo_picking_id=many2one_id(picking),
         reference=reference,
     )
+
+
+def stock_quantity(
+    record: Mapping[str, Any], field: str, units: ProductUnits | None, unit_field: str = "product_uom"
+) -> tuple[Decimal, str]:
+    """``record[field]`` (a quantity in the record's ``unit_field``) in the product's stock unit,
+    at the events' precision, with that unit's name.
+
+    Odoo's converted figure ``product_qty`` (stock.move: the demand in the product's unit, rounded
+    HALF-UP to its rounding) is taken when ``field`` equals the demand ``product_uom_qty``; else the
+    quantity is converted as Odoo does (`supplystream.units.ProductUnits.in_stock_unit`). Without
+    ``units`` the quantity and the record's unit name are kept."""
+    quantity = Decimal(str(record.get(field) or 0))
+    unit = record.get(unit_field)
+    unit_id = many2one_id(unit)
+    named = str(unit[1]) if isinstance(unit, list | tuple) and len(unit) > 1 else "Units"
+    product = many2one_id(record.get("product_id")) or 0
+    if units is None or units.stock_unit(product) is None:
+        return quantity.quantize(_QUANTUM), named
+    stock = units.stock_unit(product)
+    assert stock is not None  # noqa: S101 - checked above
+    converted = record.get("product_qty")
+    if (
+        converted is not None
+        and converted is not False
+        and "product_uom_qty" in record
+        and quantity == Decimal(str(record.get("product_uom_qty") or 0))
+    ):
+        return Decimal(str(converted)).quantize(_QUANTUM), stock.name
+    in_stock, name = units.in_stock_unit(product, quantity, unit_id)
+    return in_stock.quantize(_QUANTUM), name
 
 
 # -- sale orders and pickings ---------------------------------------------------------------------
@@ -179,6 +215,7 @@ def map_sale_order(  # noqa: PLR0911 - one early return per reason a record cann
     partners: Mapping[int, Mapping[str, Any]],
     skus: Mapping[int, str],
     default_country: str | None = None,
+    units: ProductUnits | None = None,
 ) -> OrderPlaced | OrderCancelled | Unmappable:
     """A confirmed (``sale``/``done``) sale.order as `order.placed`, a cancelled one as `order.cancelled`.
 
@@ -188,7 +225,8 @@ def map_sale_order(  # noqa: PLR0911 - one early return per reason a record cann
     and ``is_delivery``); ``partners`` the res.partner records by id as plain dicts with ``name``,
     ``country_code``, ``state_code`` and ``zip``; ``skus`` product id -> default_code.
     ``default_country`` is the ship-to country of partners without one (None: such orders are
-    unmappable).
+    unmappable). With ``units`` (and the lines' ``product_uom``) quantities are in the products'
+    stock units.
     """
     record_id = int(record["id"])
     name = _text(record.get("name"))
@@ -211,7 +249,7 @@ def map_sale_order(  # noqa: PLR0911 - one early return per reason a record cann
                 record_id,
                 f"order line {line_id}: product {line.get('product_id')} has no SKU (Internal Reference)",
             )
-        quantity = _quantity(line.get("product_uom_qty"))
+        quantity, _unit = stock_quantity(line, "product_uom_qty", units)
         if quantity > 0:
             ordered.append((str(line_id), sku, quantity, line))
     if state == "cancel":
@@ -294,6 +332,7 @@ def map_outgoing_picking(  # noqa: PLR0911 - one early return per reason a recor
     moves: Mapping[int, Mapping[str, Any]],
     skus: Mapping[int, str],
     locations: Mapping[int, Location],
+    units: ProductUnits | None = None,
 ) -> ShipmentConfirmed | Unmappable:
     """A done outgoing stock.picking (as read by `operations.done_pickings_since`) as `shipment.confirmed`.
 
@@ -320,10 +359,10 @@ def map_outgoing_picking(  # noqa: PLR0911 - one early return per reason a recor
         ShippedLine(
             line_id=str(line) if (line := many2one_id(move.get("sale_line_id"))) else None,
             sku=sku,
-            quantity=_quantity(move.get("quantity_done")),
+            quantity=quantity,
         )
         for move, sku in done
-        if _quantity(move.get("quantity_done")) > 0
+        if (quantity := stock_quantity(move, "quantity_done", units)[0]) > 0
     )
     if not lines:
         return Unmappable("stock.picking", record_id, "nothing was shipped (no done quantity)")
@@ -354,6 +393,7 @@ def map_incoming_picking(
     moves: Mapping[int, Mapping[str, Any]],
     skus: Mapping[int, str],
     locations: Mapping[int, Location],
+    units: ProductUnits | None = None,
 ) -> PurchaseReceived | Unmappable:
     """A done incoming stock.picking as `purchase.received`.
 
@@ -375,8 +415,8 @@ def map_incoming_picking(
         ReceivedLine(
             sku=sku,
             warehouse=warehouse,
-            expected_quantity=_quantity(move.get("product_uom_qty")),
-            received_quantity=_quantity(move.get("quantity_done")),
+            expected_quantity=stock_quantity(move, "product_uom_qty", units)[0],
+            received_quantity=stock_quantity(move, "quantity_done", units)[0],
         )
         for move, sku in done
     )

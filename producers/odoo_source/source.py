@@ -46,8 +46,10 @@ from supplystream.odoo.operations import (
     done_pickings_since,
     many2one_id,
     move_quantity_field,
+    read_units,
     sale_orders_since,
 )
+from supplystream.units import ProductUnits, UnitOfMeasure
 
 log = logging.getLogger("supplystream.odoo_source")
 QUARANTINE_TOPIC = "supplystream.quarantine"
@@ -138,6 +140,9 @@ class OdooSource:
         self._default_country = default_country
         self._name = f"odoo:{database}"
         self._skus: dict[int, str] = {}
+        #: Product id -> its stock unit's id; the units of measure (read once, again for an unknown one).
+        self._stock_units: dict[int, int] = {}
+        self._units: dict[int, UnitOfMeasure] = {}
         self._locations: dict[int, Location] = {}
         self.progress = Progress()
 
@@ -203,7 +208,12 @@ class OdooSource:
         self._learn_locations(records)
         return [
             map_stock_move(
-                r, database=self._database, company=self._company, skus=self._skus, locations=self._locations
+                r,
+                database=self._database,
+                company=self._company,
+                skus=self._skus,
+                locations=self._locations,
+                units=self._product_units(records),
             )
             for r in records
         ]
@@ -227,9 +237,11 @@ class OdooSource:
     def _map_orders(self, records: list[Record]) -> list[Mapped]:
         self._merge_extras("sale.order", records, _ORDER_EXTRAS)
         line_ids = sorted({int(i) for r in records for i in r.get("order_line") or []})
-        line_fields = ["product_id", "product_uom_qty", *self._present("sale.order.line", _LINE_EXTRAS)]
+        line_fields = ["product_id", "product_uom_qty", "product_uom"]
+        line_fields += self._present("sale.order.line", _LINE_EXTRAS)
         lines = self._read_by_id("sale.order.line", line_ids, line_fields)
         self._learn_products({many2one_id(line.get("product_id")) for line in lines.values()})
+        units = self._product_units(list(lines.values()))
         partner_ids = {many2one_id(r.get(f)) for r in records for f in ("partner_id", "partner_shipping_id")}
         partners = self._read_partners(sorted(p for p in partner_ids if p))
         return [
@@ -241,6 +253,7 @@ class OdooSource:
                 partners=partners,
                 skus=self._skus,
                 default_country=self._default_country,
+                units=units,
             )
             for r in records
         ]
@@ -250,7 +263,7 @@ class OdooSource:
             self._merge_extras("stock.picking", records, ("partner_id",))
         quantity = move_quantity_field(self._client.version)
         move_ids = sorted({int(i) for r in records for i in r.get("move_ids") or []})
-        move_fields = ["product_id", "product_uom_qty", "state", quantity]
+        move_fields = ["product_id", "product_uom", "product_uom_qty", "product_qty", "state", quantity]
         move_fields += self._present("stock.move", ("sale_line_id",))
         moves = self._read_by_id("stock.move", move_ids, move_fields)
         for move in moves.values():
@@ -258,6 +271,7 @@ class OdooSource:
         self._learn_products({many2one_id(m.get("product_id")) for m in moves.values()})
         self._learn_locations(records)
         mapper = map_incoming_picking if incoming else map_outgoing_picking
+        units = self._product_units(list(moves.values()))
         return [
             mapper(
                 r,
@@ -266,6 +280,7 @@ class OdooSource:
                 moves=moves,
                 skus=self._skus,
                 locations=self._locations,
+                units=units,
             )
             for r in records
         ]
@@ -313,8 +328,16 @@ class OdooSource:
         """Read the SKUs of the products not known yet (one batched read)."""
         missing = sorted(p for p in products if p and p not in self._skus)
         if missing:
-            rows = self._client.read("product.product", missing, ["default_code"])
+            rows = self._client.read("product.product", missing, ["default_code", "uom_id"])
             self._skus.update({int(r["id"]): str(r["default_code"] or "") for r in rows})
+            self._stock_units.update({int(r["id"]): many2one_id(r["uom_id"]) or 0 for r in rows})
+
+    def _product_units(self, records: Sequence[Record]) -> ProductUnits:
+        """The units of measure the records' products and units need (read again when one is new)."""
+        wanted = {many2one_id(r.get("product_uom")) for r in records} | set(self._stock_units.values())
+        if wanted - {None, 0} - self._units.keys():
+            self._units = read_units(self._client)
+        return ProductUnits(self._units, self._stock_units)
 
     def _learn_locations(self, records: list[Record]) -> None:
         """Re-read the locations when the page refers to one not known yet."""

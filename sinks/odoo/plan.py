@@ -45,6 +45,7 @@ from supplystream.events import (
     StockMoved,
 )
 from supplystream.odoo.operations import MAX_VERSION, AtpRow, LineChanges, many2one_id
+from supplystream.units import UnitOfMeasure, UnitOfMeasureError, to_unit_exact
 
 #: The system whose events are never written back to Odoo: they came from it (no echo loop).
 ODOO_SYSTEM = "odoo"
@@ -72,6 +73,47 @@ class NotYet:
     """The event cannot be applied yet: it waits for an earlier one (`sinks.base.NotYetApplicableError`)."""
 
     reason: str
+
+
+# -- quantities into Odoo: in the product's unit, at its rounding --------------------------------
+
+
+def unit_key(name: str) -> str:
+    """A unit's name compared loosely: ``Units``, ``Unit(s)`` and ``unit`` are one unit, ``kg`` and
+    ``KG`` too (Odoo 11 names ``Unit(s)`` and ``Dozen(s)`` what Odoo 17 names ``Units`` and ``Dozens``)."""
+    key = name.strip().lower().replace("(s)", "")
+    return key[:-1] if key.endswith("s") and len(key) > 3 else key
+
+
+def odoo_quantity(
+    what: str,
+    quantity: Decimal,
+    stock_unit: UnitOfMeasure | None,
+    units: Iterable[UnitOfMeasure] = (),
+    uom: str | None = None,
+) -> Decimal | str:
+    """``quantity`` (in the unit named ``uom``; None: the product's) as Odoo is to store it: in the
+    product's stock unit ``stock_unit``, exactly a multiple of its rounding; or why it cannot be
+    (another category, a unit Odoo does not have, finer than the rounding: permanent). ``what``
+    names the record (``SKU-KG-1 in order.placed SO-1``). Without a known stock unit the quantity
+    goes as it is (Odoo rounds it)."""
+    if stock_unit is None:
+        return quantity
+    source = stock_unit
+    if uom and unit_key(uom) != unit_key(stock_unit.name):
+        named = [u for u in units if unit_key(u.name) == unit_key(uom)]
+        same = [u for u in named if u.category == stock_unit.category]
+        if not named:
+            return (
+                f"{what}: unit of measure {uom!r} is not one Odoo has; the product is stocked in "
+                f"{stock_unit.describe()}: send the quantity in {stock_unit.name} or a unit of its "
+                f"category ({stock_unit.category})"
+            )
+        source = (same or named)[0]
+    try:
+        return to_unit_exact(quantity, source, stock_unit, what)
+    except UnitOfMeasureError as exc:
+        return f"{exc}; the product is stocked in {stock_unit.describe()}"
 
 
 # -- order.placed -> a draft sale order -----------------------------------------------------------

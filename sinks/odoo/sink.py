@@ -55,6 +55,7 @@ from supplystream.events import (
 from supplystream.odoo import operations as ops
 from supplystream.odoo.client import OdooClient
 from supplystream.settings import Settings
+from supplystream.units import UnitOfMeasure
 
 log = logging.getLogger("supplystream.sinks.odoo")
 
@@ -90,6 +91,9 @@ class OdooSink:
         self._batched = batched
         self._warehouses: dict[str, Warehouse] = {}
         self._products: dict[str, int] = {}
+        #: Product id -> its stock unit's id (read with the product), and every unit (read once).
+        self._stock_units: dict[int, int] = {}
+        self._units: dict[int, UnitOfMeasure] | None = None
         self._carriers: dict[str, int] | None = None
         #: Warehouse id -> its ship-from route (`supplystream.odoo.operations.ship_from_routes`).
         self._routes: dict[int, int] = {}
@@ -162,6 +166,16 @@ class OdooSink:
         wanted: dict[str, tuple[SinkRecord, plan.NewOrder]] = {}
         for record, event in items:
             decision = plan.intake_decision(event, known, products)
+            if isinstance(decision, plan.NewOrder):
+                lines = self._in_stock_units(
+                    [(line.sku, line.quantity, None) for line in event.lines],
+                    f"order.placed {event.order_id}",
+                )
+                decision = (
+                    replace(decision, lines=tuple(zip((p for p, _ in decision.lines), lines, strict=True)))
+                    if isinstance(lines, list)
+                    else lines
+                )
             if decision == plan.ALREADY_DONE:
                 self._count(record.event_type, "unchanged")
             elif isinstance(decision, str):
@@ -326,8 +340,14 @@ class OdooSink:
                 missing = f"warehouse {event.warehouse!r}" if warehouse is None else f"SKU {event.sku!r}"
                 rejected.append(self._reject(record, f"stock.moved {event.event_id}: no {missing} in Odoo"))
             else:
+                converted = self._in_stock_units(
+                    [(event.sku, delta, event.uom)], f"stock.moved {event.event_id}"
+                )
+                if isinstance(converted, str):
+                    rejected.append(self._reject(record, converted))
+                    continue
                 reference = plan.adjustment_reference(event)
-                wanted.append(plan.Adjustment(reference, product, warehouse.stock_location_id, delta))
+                wanted.append(plan.Adjustment(reference, product, warehouse.stock_location_id, converted[0]))
                 records_of.setdefault(reference, []).append(record)
         applied = ops.applied_adjustments(self._client, sorted(records_of))
         planned = plan.plan_adjustments(wanted, applied)
@@ -382,7 +402,10 @@ class OdooSink:
             if isinstance(decision, plan.AlreadyShipped):
                 self._count(record.event_type, "unchanged")
                 continue
-            quantities = plan.shipped_quantities(event, products)
+            checked = self._in_stock_units(
+                [(line.sku, line.quantity, None) for line in event.lines], f"shipment {event.shipment_id}"
+            )
+            quantities = checked if isinstance(checked, str) else plan.shipped_quantities(event, products)
             if isinstance(quantities, str):
                 rejected.append(self._reject(record, quantities))
                 continue
@@ -590,10 +613,33 @@ class OdooSink:
         missing = sorted(set(skus) - set(self._products))
         if missing:
             rows = self._client.search_read(
-                "product.product", [("default_code", "in", missing)], ["default_code"]
+                "product.product", [("default_code", "in", missing)], ["default_code", "uom_id"]
             )
             self._products.update({str(r["default_code"]): int(r["id"]) for r in rows})
+            self._stock_units.update({int(r["id"]): ops.many2one_id(r["uom_id"]) or 0 for r in rows})
         return self._products
+
+    def _in_stock_units(
+        self, quantities: Sequence[tuple[str, Decimal, str | None]], what: str
+    ) -> list[Decimal] | str:
+        """Each (SKU, quantity, unit name or None for the product's) as Odoo is to store it
+        (`plan.odoo_quantity`), or the first reason one cannot be: permanent. The units are read
+        once per sink, the products' units with the products (`_products_for`)."""
+        products = self._products_for({sku for sku, _, _ in quantities})
+        if self._units is None or any(
+            self._stock_units.get(products.get(sku, 0), 0) not in self._units
+            for sku, _, _ in quantities
+            if sku in products
+        ):
+            self._units = ops.read_units(self._client)
+        converted: list[Decimal] = []
+        for sku, quantity, uom in quantities:
+            stock = self._units.get(self._stock_units.get(products.get(sku, 0), 0))
+            result = plan.odoo_quantity(f"{sku} in {what}", quantity, stock, self._units.values(), uom)
+            if isinstance(result, str):
+                return result
+            converted.append(result)
+        return converted
 
     def _carriers_by_name(self) -> Mapping[str, int]:
         if self._carriers is None:

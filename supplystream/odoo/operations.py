@@ -47,11 +47,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 from supplystream.errors import OdooMissingRecordError, OdooValidationError
 from supplystream.odoo.client import SETTLE_S, OdooClient, Record, Watermark
+from supplystream.units import ProductUnits, UnitOfMeasure
 
 INVENTORY_VIA_QUANT_SINCE = 15
 MOVE_IDS_SINCE = 16
@@ -119,6 +120,73 @@ def picking_moves_field(version: int) -> str:
     return "move_ids" if version >= MOVE_IDS_SINCE else "move_lines"
 
 
+# -- units of measure ------------------------------------------------------------------------------
+
+#: Odoo 12 renamed ``product.uom`` (and ``product.uom.categ``) ``uom.uom`` (``uom.category``).
+UOM_MODEL_SINCE = 12
+#: Odoo 19: no categories; a unit is ``relative_factor`` times its ``relative_uom_id``, ``factor``
+#: is reference units per unit (the inverse of 11-17's), ``rounding`` is computed from the decimal
+#: precision "Product Unit" (the same for every unit).
+RELATIVE_UOM_SINCE = 19
+#: Significant digits of a factor read from Odoo: Odoo stores a Dozen's 1/12 as 0.0833333333333333,
+#: whose inverse (``factor_inv``) reads back as 12.000000000000005.
+_FACTOR_DIGITS = Context(prec=12)
+
+
+def uom_model(version: int) -> str:
+    """The model of units of measure."""
+    return "uom.uom" if version >= UOM_MODEL_SINCE else "product.uom"
+
+
+def _clean(value: Any) -> Decimal:
+    return _FACTOR_DIGITS.create_decimal(str(value or 0)).normalize()
+
+
+def read_units(client: OdooClient) -> dict[int, UnitOfMeasure]:
+    """Every unit of measure, by id (one read; archived units included)."""
+    model = uom_model(client.version)
+    domain = [("active", "in", [True, False])]
+    if client.version >= RELATIVE_UOM_SINCE:
+        rows = client.search_read(model, domain, ["name", "factor", "rounding", "relative_uom_id"])
+        parents = {int(r["id"]): many2one_id(r["relative_uom_id"]) for r in rows}
+        names = {int(r["id"]): str(r["name"]) for r in rows}
+
+        def root(unit_id: int) -> str:
+            seen: set[int] = set()
+            while (parent := parents.get(unit_id)) and unit_id not in seen:
+                seen.add(unit_id)
+                unit_id = parent
+            return names.get(unit_id, str(unit_id))
+
+        return {
+            int(r["id"]): UnitOfMeasure.bigger(
+                str(r["name"]), root(int(r["id"])), _clean(r["factor"]), _clean(r["rounding"])
+            )
+            for r in rows
+        }
+    fields = ["name", "category_id", "factor", "factor_inv", "uom_type", "rounding"]
+    units: dict[int, UnitOfMeasure] = {}
+    for r in client.search_read(model, domain, fields):
+        category = str(r["category_id"][1]) if r["category_id"] else ""
+        name, rounding = str(r["name"]), _clean(r["rounding"])
+        if r["uom_type"] == "bigger":
+            units[int(r["id"])] = UnitOfMeasure.bigger(name, category, _clean(r["factor_inv"]), rounding)
+        else:
+            units[int(r["id"])] = UnitOfMeasure.of(name, category, _clean(r["factor"]), rounding)
+    return units
+
+
+def product_units(
+    client: OdooClient, product_ids: Sequence[int], units: Mapping[int, UnitOfMeasure] | None = None
+) -> ProductUnits:
+    """The products' stock units (``uom_id``) with every unit (``units``, else read): two reads."""
+    rows = client.read("product.product", sorted(set(product_ids)), ["uom_id"]) if product_ids else []
+    return ProductUnits(
+        units if units is not None else read_units(client),
+        {int(r["id"]): many2one_id(r["uom_id"]) or 0 for r in rows},
+    )
+
+
 # -- reads for the Odoo source --------------------------------------------------------------------
 
 
@@ -130,6 +198,8 @@ def done_moves_since(
     wanted = [
         "product_id",
         "product_uom",
+        "product_uom_qty",
+        "product_qty",
         "location_id",
         "location_dest_id",
         "picking_id",

@@ -36,14 +36,18 @@ from supplystream.odoo.operations import (
     ensure_atp_model,
     many2one_id,
     picking_moves_field,
+    product_units,
+    read_units,
     set_on_hand,
     storable_domain,
+    storable_values,
     validate_picking,
     version_of,
     version_text,
     write_atp,
 )
 from supplystream.odoo.transport import JsonRpcTransport, OdooTransport
+from supplystream.units import UnitOfMeasure
 
 SKUS = [f"SKU-{n}" for n in range(1001, 1006)]
 
@@ -130,6 +134,69 @@ def outgoing_picking(client: OdooClient, order_id: int) -> int:
 
 def order_name(client: OdooClient, order_id: int) -> str:
     return str(client.read("sale.order", [order_id], ["name"])[0]["name"])
+
+
+#: Products in other units (seeded on the stand-in, created here where an Odoo lacks them):
+#: SKU -> (name, its stock unit's key, a bigger or smaller unit of the same category).
+UNIT_SKUS = {
+    "SKU-KG-1": ("Basmati rice, loose (weighed)", "kg", "g"),
+    "SKU-DZ-1": ("Cable ties", "unit", "dozen"),
+}
+
+
+def unit_named(units: dict[int, UnitOfMeasure], key: str) -> int:
+    """The id of the unit whose name is ``key`` loosely (``Unit(s)``/``Units``, ``Dozen(s)``/``Dozens``)."""
+    from sinks.odoo.plan import unit_key  # noqa: PLC0415 - the sink's own matching
+
+    found = [i for i, u in sorted(units.items()) if unit_key(u.name) == key]
+    assert found, f"no unit {key!r} among {[u.name for u in units.values()]}"
+    return found[0]
+
+
+def unit_products(client: OdooClient) -> dict[str, int]:
+    """SKU-KG-1 (stocked in kg) and SKU-DZ-1 (in Units), created where missing: their ids by SKU."""
+    rows = client.search_read(
+        "product.product", [("default_code", "in", sorted(UNIT_SKUS))], ["default_code"]
+    )
+    found = {str(r["default_code"]): int(r["id"]) for r in rows}
+    units = read_units(client)
+    for sku, (name, unit, _other) in UNIT_SKUS.items():
+        if sku not in found:
+            uom = unit_named(units, unit)
+            values = {"name": name, "default_code": sku, **storable_values(client.version), "uom_id": uom}
+            if "uom_po_id" in client.fields("product.product"):
+                values["uom_po_id"] = uom
+            found[sku] = client.create("product.product", [values])[0]
+    return found
+
+
+def receive(client: OdooClient, seed: Seed, product: int, unit: int, quantity: Decimal) -> int:
+    """A validated receipt into WH-EAST of ``quantity`` of ``product`` in ``unit``: its picking id."""
+    types = client.search_read("stock.warehouse", [("id", "=", seed.warehouses["WH-EAST"])], ["in_type_id"])
+    vendors = client.search("stock.location", [("usage", "=", "supplier")], limit=1, order="id asc")[0]
+    stock = seed.stock_locations["WH-EAST"]
+    move = {
+        "name": f"receipt {uuid.uuid4().hex[:6]}",
+        "product_id": product,
+        "product_uom": unit,
+        "product_uom_qty": float(quantity),
+        "location_id": vendors,
+        "location_dest_id": stock,
+    }
+    picking = client.create(
+        "stock.picking",
+        [
+            {
+                "picking_type_id": many2one_id(types[0]["in_type_id"]),
+                "location_id": vendors,
+                "location_dest_id": stock,
+                picking_moves_field(client.version): [(0, 0, move)],
+            }
+        ],
+    )[0]
+    client.call("stock.picking", "action_confirm", [picking])
+    validate_picking(client, picking, f"RCV-{uuid.uuid4().hex[:6]}")
+    return picking
 
 
 class OdooContract:
@@ -266,6 +333,48 @@ class OdooContract:
         assert on_hand(client, product, location) == 9
         backorders = client.search("stock.picking", [("backorder_id", "=", picking)])
         assert len(backorders) == 1
+
+    @pytest.mark.parametrize(
+        ("sku", "moved", "expected"),
+        [
+            ("SKU-KG-1", ("g", Decimal(1500)), Decimal("1.500")),
+            ("SKU-KG-1", ("kg", Decimal("0.125")), Decimal("0.125")),
+            ("SKU-DZ-1", ("dozen", Decimal(2)), Decimal(24)),
+        ],
+    )
+    def test_a_move_in_another_unit_is_published_in_the_products_unit(
+        self, client: OdooClient, seed: Seed, sku: str, moved: tuple[str, Decimal], expected: Decimal
+    ) -> None:
+        """The Odoo source maps a done move in g (Dozens) of a product stocked in kg (Units) to
+        stock.moved in kg (Units), Odoo's own ``product_qty``; quants count in the product's unit."""
+        from producers.odoo_source.mapping import map_stock_move, stock_quantity  # noqa: PLC0415
+        from producers.odoo_source.source import read_locations  # noqa: PLC0415
+
+        product = unit_products(client)[sku]
+        units = read_units(client)
+        stock_unit = units[unit_named(units, UNIT_SKUS[sku][1])]
+        location = seed.stock_locations["WH-EAST"]
+        before = on_hand(client, product, location)
+        picking = receive(client, seed, product, unit_named(units, moved[0]), moved[1])
+        assert on_hand(client, product, location) == before + expected
+        moves = [
+            m
+            for m in done_moves_since(client, None, limit=100_000, settle_s=0)
+            if many2one_id(m["picking_id"]) == picking
+        ]
+        assert len(moves) == 1
+        catalog = product_units(client, [product], units)
+        event = map_stock_move(
+            moves[0],
+            database="contract",
+            company="main",
+            skus={product: sku},
+            locations=read_locations(client),
+            units=catalog,
+        )
+        assert not isinstance(event, str)
+        assert (getattr(event, "quantity", None), getattr(event, "uom", None)) == (expected, stock_unit.name)
+        assert stock_quantity(moves[0], "quantity_done", catalog) == (expected, stock_unit.name)
 
     def test_atp_rows_are_upserted_and_older_versions_change_nothing(self, client: OdooClient) -> None:
         ensure_atp_model(client)

@@ -48,7 +48,15 @@ from supplystream.odoo.operations import (
     version_of,
 )
 from supplystream.odoo.transport import OdooTransport
-from tests.integration.odoo_contract import OdooBackend, Seed, new_order, on_hand, order_name, seed_of
+from tests.integration.odoo_contract import (
+    OdooBackend,
+    Seed,
+    new_order,
+    on_hand,
+    order_name,
+    seed_of,
+    unit_products,
+)
 
 NOW = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 WMS = Source(system="wms", adapter="webhook-source")
@@ -59,7 +67,13 @@ EAST, WEST = "EAST", "WEST"
 
 
 def stock_moved(
-    sku: str, warehouse: str, quantity: Decimal | int, *, inbound: bool = True, source: Source = WMS
+    sku: str,
+    warehouse: str,
+    quantity: Decimal | int,
+    *,
+    inbound: bool = True,
+    source: Source = WMS,
+    uom: str = "Units",
 ) -> StockMoved:
     """A move of ``quantity`` into (or out of) ``warehouse``'s stock, from a WMS by default."""
     outside = "Partners/Vendors" if inbound else "Partners/Customers"
@@ -78,7 +92,7 @@ def stock_moved(
         to_location=inside if inbound else outside,
         to_warehouse=warehouse if inbound else None,
         quantity=Decimal(quantity),
-        uom="Units",
+        uom=uom,
         move_kind=MoveKind.RECEIPT if inbound else MoveKind.DELIVERY,
     )
 
@@ -321,6 +335,36 @@ class OdooSinkContract:
         assert adjustments_named(client, [received, shipped, echo]) == 2
         assert sink.outcomes["stock.moved echo"] == 1
         assert sink.outcomes["stock.moved unchanged"] == 3
+
+    def test_quantities_are_written_in_the_products_unit_at_its_rounding(
+        self, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        """0.125 kg and 250 g of a weighed SKU (kg, rounding 0.001) and 1 Dozen of a SKU in Units are
+        written in the product's unit; 0.0004 kg (finer than 0.001) and kg of a SKU counted in Units
+        are dead-lettered at once as permanent, with the SKU, quantity and unit named."""
+        products = unit_products(client)
+        weighed, dozen = products["SKU-KG-1"], products["SKU-DZ-1"]
+        location = seed.stock_locations["WH-WEST"]
+        kg_before, units_before = on_hand(client, weighed, location), on_hand(client, dozen, location)
+        fine = stock_moved("SKU-KG-1", WEST, Decimal("0.125"), uom="kg")
+        grams = stock_moved("SKU-KG-1", WEST, Decimal(250), uom="g")
+        pack = stock_moved("SKU-DZ-1", WEST, Decimal(1), uom="Dozens")
+        too_fine = stock_moved("SKU-KG-1", WEST, Decimal("0.0004"), uom="kg")
+        wrong_category = stock_moved("SKU-DZ-1", WEST, Decimal(1), uom="kg")
+        rejected = sink.write(records(fine, too_fine, grams, pack, wrong_category))
+        assert {r.record.event_id for r in rejected} == {str(too_fine.event_id), str(wrong_category.event_id)}
+        assert all(isinstance(r.error, PermanentSinkError) for r in rejected)
+        reasons = {r.record.event_id: str(r.error) for r in rejected}
+        assert all(part in reasons[str(too_fine.event_id)] for part in ("SKU-KG-1", "0.0004", "kg", "0.001"))
+        assert "SKU-DZ-1" in reasons[str(wrong_category.event_id)]
+        assert "categor" in reasons[str(wrong_category.event_id)]
+        assert on_hand(client, weighed, location) == kg_before + Decimal("0.375")
+        assert on_hand(client, dozen, location) == units_before + 12
+        order = new_order_id()
+        assert sink.write(records(order_placed(order, [("SKU-KG-1", Decimal("0.125"))]))) == []
+        created = client.search_read("sale.order", [("name", "=", order)], ["order_line"])[0]
+        lines = client.read("sale.order.line", created["order_line"], ["product_uom_qty"])
+        assert [line["product_uom_qty"] for line in lines] == [0.125]
 
     def test_allocation_confirms_the_order_from_its_warehouse_once(
         self, client: OdooClient, seed: Seed, sink: OdooSink

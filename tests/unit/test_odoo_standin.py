@@ -163,7 +163,9 @@ def test_search_read_with_or_and_not(odoo: odoorpc.ODOO) -> None:
         ("default_code", "in", ["SKU-1001", "SKU-1002", "SKU-1003"]),
     ]
     rows = products.search_read(domain, ["default_code", "uom_id", "type"], order="default_code desc")
-    assert [r["default_code"] for r in rows] == ["SKU-1005", "SKU-1004", "SKU-1001"]
+    assert [r["default_code"] for r in rows] == ["SKU-KG-1", "SKU-DZ-1", "SKU-1005", "SKU-1004", "SKU-1001"]
+    assert rows[0]["uom_id"][1] == "kg"
+    rows = rows[2:]  # the products in other units than Units (seed.UNIT_PRODUCTS) come first
     assert all(set(r) == {"id", "default_code", "uom_id", "type"} for r in rows)
     assert rows[0]["uom_id"][1] == "Units"
     assert rows[0]["type"] == "product"

@@ -171,7 +171,7 @@ def test_products_are_storable_by_is_storable_from_18(odoo19: Standin) -> None:
         {"domain": [["is_storable", "=", True]], "fields": ["default_code", "type"]},
     ).json()
     assert {p["type"] for p in seeded} == {"consu"}
-    assert len(seeded) == 5
+    assert len(seeded) == 7  # SKU-1001..1005, SKU-KG-1 and SKU-DZ-1
     old_kind = odoo19.post(
         "/json/2/product.product/create", {"vals_list": [{"name": "x", "type": "product"}]}
     )

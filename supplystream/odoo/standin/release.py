@@ -30,6 +30,8 @@ DEFAULT = 17
 JSON2_SINCE = 19
 #: ``product.template.is_storable`` replaced ``type = 'product'`` in Odoo 18.
 IS_STORABLE_SINCE = 18
+#: Odoo 19 rebuilt units of measure: no ``uom.category``, ``relative_factor``/``relative_uom_id``.
+RELATIVE_UOM_SINCE = 19
 #: The store's meta key recording the release that created the data.
 META_KEY = "odoo_version"
 
@@ -70,6 +72,11 @@ class Release:
         """Whether products are storable by ``is_storable`` (18+) rather than ``type = 'product'``."""
         return self.major >= IS_STORABLE_SINCE
 
+    @property
+    def relative_uom(self) -> bool:
+        """Whether units are relative to each other (19+) rather than in categories."""
+        return self.major >= RELATIVE_UOM_SINCE
+
     def storable_values(self) -> dict[str, Any]:
         """Values of a new storable product in this release."""
         return {"type": "consu", "is_storable": True} if self.storable_by_flag else {"type": "product"}
@@ -90,6 +97,8 @@ def present_as(major: int) -> Release:
         raise ValueError(f"the stand-in presents Odoo {' or '.join(map(str, SUPPORTED))}, not {major}")
     _current = Release(major)
     schema.MODELS["product.product"] = schema.product_model(storable_by_flag=_current.storable_by_flag)
+    schema.MODELS.pop("uom.category", None)
+    schema.MODELS.update({m.name: m for m in schema.uom_models(relative=_current.relative_uom)})
     return _current
 
 

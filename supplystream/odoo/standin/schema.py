@@ -156,6 +156,60 @@ def product_model(*, storable_by_flag: bool = False) -> Model:
     )
 
 
+#: The decimal precision "Product Unit" the stand-in as Odoo 19 rounds every unit to (Odoo 19's
+#: ``uom.uom.rounding`` is computed from it; the stand-in's database keeps 3 digits, as Odoo 11's).
+PRODUCT_UNIT_DIGITS = 3
+UOM_TYPES = (
+    ("bigger", "Bigger than the reference Unit of Measure"),
+    ("reference", "Reference Unit of Measure for this category"),
+    ("smaller", "Smaller than the reference Unit of Measure"),
+)
+
+
+def uom_models(*, relative: bool = False) -> list[Model]:
+    """Units of measure as Odoo 17 has them (``uom.category`` + ``uom.uom`` with ``factor``,
+    ``factor_inv``, ``rounding``, ``uom_type``), or (``relative``) as Odoo 19 does: no category, a
+    unit is ``relative_factor`` times its ``relative_uom_id``, ``factor`` (computed, stored) is
+    reference units per unit, ``rounding`` is computed from the "Product Unit" precision."""
+    if relative:
+        return [
+            Model(
+                "uom.uom",
+                "Product Unit of Measure",
+                {
+                    "name": Field(CHAR, "Unit Name", required=True),
+                    "relative_factor": Field("float", "Contains", required=True, default=1.0),
+                    "relative_uom_id": _m2o("uom.uom", "Reference Unit"),
+                    "factor": Field("float", "Absolute Quantity", readonly=True, compute=True),
+                    "rounding": Field("float", "Rounding Precision", readonly=True, compute=True),
+                    "active": Field("boolean", "Active", default=True),
+                },
+                order="sequence, relative_uom_id, id",
+            )
+        ]
+    return [
+        Model(
+            "uom.category",
+            "Product UoM Categories",
+            {"name": Field(CHAR, "Unit of Measure Category", required=True)},
+        ),
+        Model(
+            "uom.uom",
+            "Product Unit of Measure",
+            {
+                "name": Field(CHAR, "Unit of Measure", required=True),
+                "category_id": _m2o("uom.category", "Category", required=True),
+                "factor": Field("float", "Ratio", required=True, default=1.0),
+                "factor_inv": Field("float", "Bigger Ratio", readonly=True, compute=True),
+                "rounding": Field("float", "Rounding Precision", required=True, default=0.01),
+                "uom_type": _sel("Type", UOM_TYPES, required=True, default="reference"),
+                "active": Field("boolean", "Active", default=True),
+            },
+            order="factor DESC, id",
+        ),
+    ]
+
+
 _MODELS: list[Model] = [
     Model(
         "res.company",
@@ -201,7 +255,7 @@ _MODELS: list[Model] = [
         order="name, login",
         methods=("context_get",),
     ),
-    Model("uom.uom", "Product Unit of Measure", {"name": Field(CHAR, "Unit of Measure", required=True)}),
+    *uom_models(),  # Odoo 17's; release.present_as swaps in 19's
     product_model(),  # Odoo 17's; release.present_as swaps in 18+'s
     Model(
         "stock.location",
@@ -368,6 +422,8 @@ _MODELS: list[Model] = [
             "origin": Field(CHAR, "Source Document"),
             "product_id": _m2o("product.product", "Product", required=True),
             "product_uom_qty": Field("float", "Demand", default=0.0),
+            # the demand in the product's unit (stock.move._compute_product_qty: HALF-UP)
+            "product_qty": Field("float", "Real Quantity", readonly=True, compute=True),
             "quantity": Field("float", "Quantity", default=0.0),
             "picked": Field("boolean", "Picked", default=False),
             "product_uom": _m2o("uom.uom", "UoM"),

@@ -23,6 +23,35 @@ PRODUCTS = (
     ("SKU-1004", "Label Printer"),
     ("SKU-1005", "Barcode Scanner"),
 )
+#: Products in other units than Units (code, name, unit name): a weighed one, stocked in kg (moved
+#: in g too), and one stocked in Units and sold by the Dozen. Odoo 11's seed has the same.
+UNIT_PRODUCTS = (("SKU-KG-1", "Basmati rice, loose (weighed)", "kg"), ("SKU-DZ-1", "Cable ties", "Units"))
+
+
+def _seed_units(env: Env) -> dict[str, int]:
+    """Units, Dozens, kg and g as Odoo 17's uom data has them (Units and kg round to 0.001 here, as
+    on Odoo 11, g and Dozens to 0.01), or as Odoo 19's (relative units, one "Product Unit" rounding)."""
+    uom = "uom.uom"
+    if release.current().relative_uom:
+        units = env.create_one(uom, {"name": "Units"})
+        kg = env.create_one(uom, {"name": "kg"})
+        dozens = {"name": "Dozens", "relative_factor": 12.0, "relative_uom_id": units}
+        grams = {"name": "g", "relative_factor": 0.001, "relative_uom_id": kg}
+        return {
+            "Units": units,
+            "Dozens": env.create_one(uom, dozens),
+            "kg": kg,
+            "g": env.create_one(uom, grams),
+        }
+    unit = env.create_one("uom.category", {"name": "Unit"})
+    weight = env.create_one("uom.category", {"name": "Weight"})
+    values: dict[str, dict[str, Any]] = {
+        "Units": {"category_id": unit, "rounding": 0.001},
+        "Dozens": {"category_id": unit, "factor": 1 / 12, "uom_type": "bigger", "rounding": 0.01},
+        "kg": {"category_id": weight, "rounding": 0.001},
+        "g": {"category_id": weight, "factor": 1000.0, "uom_type": "smaller", "rounding": 0.01},
+    }
+    return {name: env.create_one(uom, {"name": name, **vals}) for name, vals in values.items()}
 
 
 def seed(store: Store) -> None:
@@ -75,7 +104,8 @@ def _seed(env: Env) -> None:
     )
     for name in ("Acme Distribution", "Globex Retail"):
         env.create_one("res.partner", {"name": name, "is_company": True, "company_id": False})
-    units = env.create_one("uom.uom", {"name": "Units"})
+    uoms = _seed_units(env)
+    units = uoms["Units"]
 
     def location(name: str, usage: str, parent: int | bool = False) -> int:
         vals: dict[str, Any] = {"name": name, "usage": usage, "location_id": parent, "company_id": False}
@@ -133,6 +163,17 @@ def _seed(env: Env) -> None:
                 **release.current().storable_values(),
                 "uom_id": units,
                 "list_price": 10.0,
+            },
+        )
+    for code, name, unit in UNIT_PRODUCTS:
+        env.create_one(
+            "product.product",
+            {
+                "name": name,
+                "default_code": code,
+                **release.current().storable_values(),
+                "uom_id": uoms[unit],
+                "list_price": 3.0,
             },
         )
     env.create_one(

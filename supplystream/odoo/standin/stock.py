@@ -23,10 +23,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from supplystream.odoo.standin import orm, release
+from supplystream.odoo.standin import orm, release, schema
 from supplystream.odoo.standin.errors import UserError
 from supplystream.odoo.standin.orm import Env, computes
 from supplystream.odoo.standin.store import Record
+from supplystream.units import UnitOfMeasure, odoo_number, to_unit
 
 OPEN_MOVE_STATES = ("draft", "waiting", "confirmed", "partially_available", "assigned")
 RESERVABLE = ("confirmed", "waiting", "partially_available")
@@ -255,6 +256,78 @@ def _line_reference(env: Env, line: Record) -> str:
     return _move_reference(env, move) if move else ""
 
 
+# -- units of measure (addons/uom uom_uom.py: 17 with categories, 19 relative units) ----------------
+
+
+@computes("uom.uom", "factor_inv")
+def _uom_factor_inv(env: Env, uom: Record) -> float:  # noqa: ARG001 - compute signature
+    factor = float(uom.get("factor") or 0.0)
+    return 1.0 / factor if factor else 0.0
+
+
+@computes("uom.uom", "factor")
+def _uom_factor(env: Env, uom: Record) -> float:
+    """Odoo 17: stored. Odoo 19: ``relative_factor`` times the reference unit's ``factor``."""
+    if not release.current().relative_uom:
+        return float(uom.get("factor") or 1.0)
+    parent = env.get("uom.uom", uom.get("relative_uom_id") or 0)
+    own = float(uom.get("relative_factor") or 1.0)
+    return own * _uom_factor(env, parent) if parent and parent["id"] != uom["id"] else own
+
+
+@computes("uom.uom", "rounding")
+def _uom_rounding(env: Env, uom: Record) -> float:  # noqa: ARG001 - compute signature
+    """Odoo 17: stored. Odoo 19: every unit rounds to the "Product Unit" precision."""
+    if not release.current().relative_uom:
+        return float(uom.get("rounding") or 0.01)
+    return 10.0**-schema.PRODUCT_UNIT_DIGITS
+
+
+def unit_of(env: Env, uom_id: int) -> UnitOfMeasure | None:
+    """A unit as `supplystream.units` computes with it (None: no such unit)."""
+    uom = env.get("uom.uom", uom_id)
+    if not uom:
+        return None
+    rounding = odoo_number(_uom_rounding(env, uom))
+    if release.current().relative_uom:
+        root = uom
+        while root.get("relative_uom_id") and (parent := env.get("uom.uom", root["relative_uom_id"])):
+            root = parent
+        return UnitOfMeasure.bigger(
+            str(uom["name"]), str(root["name"]), odoo_number(_uom_factor(env, uom)), rounding
+        )
+    category = str(uom.get("category_id") or "")
+    if uom.get("uom_type") == "bigger":
+        return UnitOfMeasure.bigger(
+            str(uom["name"]), category, odoo_number(_uom_factor_inv(env, uom)), rounding
+        )
+    return UnitOfMeasure.of(str(uom["name"]), category, odoo_number(uom.get("factor") or 1.0), rounding)
+
+
+def in_product_uom(env: Env, move: Record, quantity: float, *, back: bool = False) -> float:
+    """``quantity`` in the move's unit as a quantity in its product's unit (``back``: the other way),
+    Odoo's ``_compute_quantity`` with HALF-UP, as ``product_qty`` and the quants count."""
+    product = env.get("product.product", move.get("product_id") or 0) or {}
+    move_unit = unit_of(env, move.get("product_uom") or 0)
+    product_unit = unit_of(env, product.get("uom_id") or 0)
+    if move_unit is None or product_unit is None or move_unit == product_unit or not quantity:
+        return quantity
+    source, target = (product_unit, move_unit) if back else (move_unit, product_unit)
+    if source.category != target.category:
+        raise UserError(
+            f"The unit of measure {source.name} defined on the order line doesn't belong to the same "
+            f"category as the unit of measure {target.name} defined on the product. Please correct the "
+            "unit of measure defined on the order line or on the product. They should belong to the "
+            "same category."
+        )
+    return float(to_unit(odoo_number(quantity), source, target, "HALF-UP"))
+
+
+@computes("stock.move", "product_qty")
+def _move_product_qty(env: Env, move: Record) -> float:
+    return in_product_uom(env, move, float(move.get("product_uom_qty") or 0.0))
+
+
 def _prepare_move(env: Env, vals: dict[str, Any]) -> None:
     picking = env.get("stock.picking", vals.get("picking_id") or 0)
     if picking:
@@ -391,13 +464,14 @@ def assign_moves(env: Env, ids: list[int]) -> None:
                     ):
                         continue
                     free = float(quant.get("quantity") or 0.0) - float(quant.get("reserved_quantity") or 0.0)
-                    take = min(free, need)
+                    take = min(free, in_product_uom(env, move, need))  # quants count in the product's unit
                     if take <= EPSILON:
                         continue
                     update_quant(env, move["product_id"], quant["location_id"], reserved=take)
                     reserved.append([quant["location_id"], take])
-                    need -= take
-                    have += take
+                    taken = min(need, in_product_uom(env, move, take, back=True))
+                    need -= taken
+                    have += taken
                 env.store.touch("stock.move", move["id"])["_reserved"] = reserved
             env.write_values("stock.move", [move["id"]], {"quantity": have})
         _set_move_state(env, move)
@@ -427,7 +501,7 @@ def _done_move(env: Env, move: Record) -> None:
     reservations = _reservations(move)
     unreserve_moves(env, [move["id"]])
     if is_storable(env, move["product_id"]):
-        remaining = quantity
+        remaining = in_product_uom(env, move, quantity)  # quants count in the product's unit
         for location_id, reserved in reservations:
             take = min(float(reserved), remaining)
             if take > EPSILON:
@@ -435,7 +509,9 @@ def _done_move(env: Env, move: Record) -> None:
                 remaining -= take
         if remaining > EPSILON:
             update_quant(env, move["product_id"], move["location_id"], quantity=-remaining)
-        update_quant(env, move["product_id"], move["location_dest_id"], quantity=quantity)
+        update_quant(
+            env, move["product_id"], move["location_dest_id"], quantity=in_product_uom(env, move, quantity)
+        )
     values: dict[str, Any] = {"state": "done", "date": env.now, "picked": True}
     if quantity > float(move.get("product_uom_qty") or 0.0):
         values["product_uom_qty"] = quantity
