@@ -10,13 +10,14 @@ bootstrap:
 demo: bootstrap
 	$(VENV)/supplystream demo
 
-## Every test, lint and type check.
+## Every test, lint (ruff, the import layers) and type check.
 test: bootstrap lint typecheck
 	$(VENV)/pytest
 
 lint: bootstrap
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
+	$(VENV)/lint-imports
 
 typecheck: bootstrap
 	$(VENV)/mypy
@@ -27,7 +28,7 @@ unit: bootstrap
 integration: bootstrap
 	$(VENV)/pytest -m integration
 
-## The reliability suite alone (a demo-sized run with faults, then the reconciliation; ~6 min).
+## The reliability suite alone (a demo-sized run with faults, then the reconciliation; ~5 min).
 reliability: bootstrap
 	$(VENV)/pytest -m reliability -s
 

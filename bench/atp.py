@@ -45,13 +45,13 @@ from confluent_kafka.admin import NewTopic
 from bench.report import Figure
 from processors.atp_processor import APP_ID
 from processors.config import load_processor_config
-from producers.publisher import EventEncoder
 from supplystream.clients import make_admin, make_consumer, make_producer
 from supplystream.events import MoveKind, Source, StockMoved
 from supplystream.paths import project_root
+from supplystream.publisher import EventEncoder
 from supplystream.settings import Settings, load_settings
-from supplystream.stack.private import PrivateStack, start_private_stack, stop_private_stack
-from tests.integration.processor_workers import Worker
+from supplystream_devkit.processor_workers import Worker
+from supplystream_devkit.stack.private import PrivateStack, start_private_stack, stop_private_stack
 
 THROUGHPUT_TARGET = 0.30
 LATENCY_TARGET_MS = 50.0

@@ -22,9 +22,9 @@ from bench.report import Figure
 from supplystream.errors import OdooError
 from supplystream.odoo.client import CREATE_MULTI_SINCE, OdooClient
 from supplystream.odoo.json2 import Json2Transport
-from supplystream.odoo.standin.seed import API_KEY
 from supplystream.odoo.transport import JsonRpcTransport
 from supplystream.settings import load_settings
+from supplystream_devkit.odoo_standin.seed import API_KEY
 
 API_NAMES = {"jsonrpc": "JSON-RPC", "json2": "JSON-2"}
 

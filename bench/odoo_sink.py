@@ -238,7 +238,16 @@ def private_standin(odoo_version: int = 17) -> Iterator[str]:
     """A seeded stand-in presenting itself as ``odoo_version`` on a free port in a temporary
     directory; its URL."""
     with tempfile.TemporaryDirectory(prefix="bench-odoo-") as data:
-        command = [sys.executable, "-m", "supplystream.odoo.standin", "--port", "0", "--data", data, "--seed"]
+        command = [
+            sys.executable,
+            "-m",
+            "supplystream_devkit.odoo_standin",
+            "--port",
+            "0",
+            "--data",
+            data,
+            "--seed",
+        ]
         command += ["--odoo-version", str(odoo_version)]
         log = (Path(data) / "standin.log").open("wb")
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log)

@@ -15,10 +15,10 @@ import time
 from collections.abc import Sequence
 
 from bench.report import Figure
-from producers.publisher import Publisher
 from supplystream.clients import make_producer
-from supplystream.roundtrip import sample_event
+from supplystream.publisher import Publisher
 from supplystream.settings import load_settings
+from supplystream_devkit.roundtrip import sample_event
 
 TARGET = 0.5
 

@@ -32,7 +32,7 @@ from sinks.base import SinkRecord
 from sinks.planning import PlanningSink
 from sinks.planning.tables import TABLES
 from supplystream.settings import load_settings
-from tests.integration.planning_stream import planning_stream
+from supplystream_devkit.planning_stream import planning_stream
 
 PLANNING_TARGET = 50_000.0
 

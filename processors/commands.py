@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from processors.atp import on_hand_delta
+from supplystream.atp import on_hand_delta
 from supplystream.events import (
     OrderAllocated,
     OrderCancelled,

@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from processors.atp import AtpPolicy
 from processors.routing import RoutingPolicy, Site
+from supplystream.atp import AtpPolicy
 from supplystream.errors import ConfigurationError
 from supplystream.paths import project_root
 

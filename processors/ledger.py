@@ -26,7 +26,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from processors.atp import (
+from processors.commands import Allocate, DropHold, Expect, Keyed, Move, Release, Reserve
+from supplystream.atp import (
     ZERO,
     AtpPolicy,
     Hold,
@@ -37,7 +38,6 @@ from processors.atp import (
     grant,
     inbound_within,
 )
-from processors.commands import Allocate, DropHold, Expect, Keyed, Move, Release, Reserve
 
 PolicyFor = Callable[[str], AtpPolicy]
 

@@ -37,7 +37,7 @@ from processors.streams import (
     table_schema,
 )
 from processors.wire import decode_reply, routing_from_json, routing_to_json
-from sinks.channels.view import AtpFollower, SharedAtpView
+from supplystream.atp_view import AtpFollower, SharedAtpView
 from supplystream.errors import DeserializationError
 from supplystream.events import (
     Allocation,

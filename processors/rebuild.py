@@ -26,16 +26,16 @@ from typing import Any
 
 from aiokafka.partitioner import murmur2  # type: ignore[import-untyped]
 
-from processors.atp import StockPosition
 from processors.atp_processor import APP_ID, TABLE, TRANSLATED, atp_changed_event
 from processors.commands import Keyed, Move, Origin
 from processors.config import ProcessorConfig
 from processors.ledger import Figures, Ledger, figures_of, from_json, next_version, to_json
 from processors.replay import positions_from
-from producers.publisher import Publisher
+from supplystream.atp import StockPosition
 from supplystream.clients import make_admin, make_producer
 from supplystream.contracts.registration import load_contracts
 from supplystream.errors import SupplyStreamError
+from supplystream.publisher import Publisher
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings

@@ -11,10 +11,10 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from processors.atp import StockPosition
 from processors.commands import Allocate, Command, DropHold, Expect, Move, Release, Reserve, commands_for
 from processors.config import ProcessorConfig
 from processors.ledger import Figures, figures_of
+from supplystream.atp import StockPosition
 
 
 def changed(position: StockPosition, command: Command) -> StockPosition:

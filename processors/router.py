@@ -24,7 +24,6 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
-from processors.atp import ZERO
 from processors.commands import DropHold, Reserve, position_key
 from processors.ledger import Reply
 from processors.routing import (
@@ -36,6 +35,7 @@ from processors.routing import (
     Shortfall,
     route_order,
 )
+from supplystream.atp import ZERO
 
 #: Planning rounds before what is still missing is backordered.
 MAX_ROUNDS = 3

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from processors.atp import ZERO
+from supplystream.atp import ZERO
 
 Availability = Mapping[tuple[str, str], Decimal]
 

@@ -23,13 +23,13 @@ from confluent_kafka.admin import NewTopic
 from faust.types import TP
 
 from processors.config import ProcessorConfig
-from producers.publisher import EventEncoder
-from sinks.dead_letters import dead_letter_headers, failure_of
 from supplystream.clients import make_admin
 from supplystream.contracts.registration import load_contracts
 from supplystream.contracts.schemas import EventSchema
+from supplystream.dead_letters import dead_letter_headers, failure_of
 from supplystream.errors import ClusterError, ConfigurationError, DeserializationError, RegistryError
 from supplystream.events import Event
+from supplystream.publisher import EventEncoder
 from supplystream.registry import SchemaRegistry, is_unknown_schema
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings

@@ -40,9 +40,12 @@ class _Observed:
     recovering: bool = True
 
 
-def serve_health(processor: AtpProcessor | OrderRouter, settings: Settings, port: int) -> HealthServer:
+def serve_health(
+    processor: AtpProcessor | OrderRouter, settings: Settings, port: int
+) -> tuple[HealthServer, LagSampler]:
     """/metrics, /health (the event loop turns) and /ready (partitions assigned, not rebalancing, tables
-    recovered) on 127.0.0.1; lag gauges of the processor's group. Call before the worker starts."""
+    recovered) on 127.0.0.1; lag gauges of the processor's group. Call before the worker starts; the
+    caller stops both (the sampler's Kafka clients too)."""
     app = processor.app
     observed = _Observed()
 
@@ -65,19 +68,24 @@ def serve_health(processor: AtpProcessor | OrderRouter, settings: Settings, port
     server = HealthServer(str(group), port, host=settings.metrics_host, registry=processor.metrics.registry)
     server.live("event loop", recent(lambda: observed.beat, LOOP_STALE_S, "last timer tick"))
     server.ready("consumer", ready)
-    LagSampler(settings, str(group), (), processor.metrics.registry).start()
-    return server.start()
+    sampler = LagSampler(settings, str(group), (), processor.metrics.registry)
+    return server.start(), sampler.start()
 
 
 def run(name: ProcessorName, settings: Settings, *, loglevel: str = "WARN") -> None:
     """Start the worker; returns when it stops (SIGTERM/SIGINT stop it gracefully, committing first)."""
     processor = build(name, settings)
     port = settings.processors.metrics_port
-    if port is not None:
-        serve_health(processor, settings, port)
+    health = serve_health(processor, settings, port) if port is not None else None
     processor.prepare()
     worker = faust.Worker(processor.app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
     # faust's terminal spinner sets the root logger to DEBUG so it can spin on every record: every
     # aiokafka debug call then builds a log record (~7% of the worker's CPU in bench/atp's profile).
     worker.spinner = None
-    worker.execute_from_commandline()
+    try:
+        worker.execute_from_commandline()
+    finally:
+        if health is not None:
+            server, sampler = health
+            sampler.stop()
+            server.close()

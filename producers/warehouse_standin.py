@@ -21,7 +21,7 @@ published when they started.
 
 Undecodable input (not Avro, unknown schema id, not an allocation or a cancellation) goes to the
 dead-letter topic ``wms-standin.dlq`` with the standard ``supplystream.error.*`` headers
-(`sinks.dead_letters`). SIGTERM/SIGINT: finish the current publication, flush, commit what is done
+(`supplystream.dead_letters`). SIGTERM/SIGINT: finish the current publication, flush, commit what is done
 and return (allocations still waiting are not committed: a restart ships them).
 """
 
@@ -38,10 +38,9 @@ from dataclasses import dataclass, field
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
 from producers.fulfilment import Shipment, remaining_after, shipments_for
-from producers.publisher import Delivery, Publisher
-from sinks.dead_letters import dead_letter_headers, failure_of
 from supplystream.clients import make_consumer, make_producer
 from supplystream.contracts.registration import load_contracts
+from supplystream.dead_letters import dead_letter_headers, failure_of
 from supplystream.errors import (
     ConfigurationError,
     DeserializationError,
@@ -50,6 +49,7 @@ from supplystream.errors import (
     SupplyStreamError,
 )
 from supplystream.events import Event, OrderAllocated, OrderCancelled, ShipmentConfirmed, StockMoved
+from supplystream.publisher import Delivery, Publisher
 from supplystream.registry import SchemaRegistry, is_unknown_schema
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings

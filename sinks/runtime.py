@@ -25,7 +25,7 @@ Errors:
   is it dead-lettered, with a message saying what it waited for. Deferrals are counted
   (``supplystream_sink_deferred``, `RunSummary.deferred`).
 
-Dead letters (headers: `sinks.dead_letters`) are acknowledged by Kafka before the offsets move.
+Dead letters (headers: `supplystream.dead_letters`) are acknowledged by Kafka before the offsets move.
 Partitions being revoked get their applied offsets committed; SIGTERM/SIGINT (`stop_on_signals`)
 end the loop after the current write (a batch waiting in backoff is abandoned uncommitted).
 """
@@ -56,12 +56,12 @@ from sinks.base import (
 )
 from sinks.circuit import Circuit, probe_due, probe_failed, seconds_to_probe, trip
 from sinks.circuit import close as close_circuit
-from sinks.dead_letters import DeadLetter, Failure, Stage, dead_letter_headers, failure_of
 from sinks.lag import committed_lag
 from sinks.metrics import SinkMetrics, process_metrics
 from sinks.routes import SinkRoutes, routes_for
 from supplystream.clients import make_consumer, make_producer
 from supplystream.contracts.registration import load_contracts
+from supplystream.dead_letters import DeadLetter, Failure, Stage, dead_letter_headers, failure_of
 from supplystream.errors import DeserializationError, RegistryError, SupplyStreamError
 from supplystream.registry import SchemaRegistry, is_unknown_schema
 from supplystream.serde import AvroDeserializer
@@ -114,7 +114,7 @@ class _Attempts:
 
 
 @dataclass
-class _Consumed:
+class ConsumedBatch:
     """One consumed batch: decoded records, and what is done without a write."""
 
     records: list[SinkRecord] = field(default_factory=list)
@@ -343,8 +343,8 @@ class SinkRuntime:
 
     # -- decoding ------------------------------------------------------------------------------
 
-    def _decode_batch(self, messages: list[Message]) -> _Consumed:
-        consumed = _Consumed()
+    def _decode_batch(self, messages: list[Message]) -> ConsumedBatch:
+        consumed = ConsumedBatch()
         for message in messages:
             topic, partition, offset = message.topic() or "", message.partition() or 0, message.offset() or 0
             position = (topic, partition)
@@ -382,7 +382,7 @@ class SinkRuntime:
     # -- applying ------------------------------------------------------------------------------
 
     def _apply(
-        self, consumed: _Consumed, stop: threading.Event
+        self, consumed: ConsumedBatch, stop: threading.Event
     ) -> tuple[int, list[DeadLetter], dict[Position, int]]:
         """Apply the batch: how many leading records are done, the dead letters for them, and the
         offset of the first waiting (deferred) record of each partition that has one."""
@@ -418,7 +418,7 @@ class SinkRuntime:
             return 0, [], {}
 
     def _settle(
-        self, consumed: _Consumed, batch: _Attempts, rejected: Sequence[Rejected]
+        self, consumed: ConsumedBatch, batch: _Attempts, rejected: Sequence[Rejected]
     ) -> tuple[int, list[DeadLetter], dict[Position, int]]:
         """After a batch write: defer what waits, dead-letter what was refused, count what applied.
 
@@ -449,7 +449,7 @@ class SinkRuntime:
         return len(consumed.records), letters, waiting
 
     def _apply_one_by_one(
-        self, consumed: _Consumed, batch: _Attempts, stop: threading.Event
+        self, consumed: ConsumedBatch, batch: _Attempts, stop: threading.Event
     ) -> tuple[int, list[DeadLetter], dict[Position, int]]:
         letters: list[DeadLetter] = []
         waiting: dict[Position, int] = {}

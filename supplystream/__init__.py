@@ -1,8 +1,6 @@
-"""SupplyStream: event streaming on Apache Kafka for distribution businesses that run Odoo.
-
-This package is the shared runtime: settings, the topic catalog, the Kafka client factory, the
-local stack and the command line. Sources live in `producers`, stream processors in `processors`,
-sinks in `sinks`.
+"""SupplyStream's core: events, serde, registry, settings, Kafka clients, the publisher, dead-letter
+headers, the ATP arithmetic and view, the Odoo client. It imports no role (`producers`, `processors`,
+`sinks`); the command line is `supplystream_app`, the local stack `supplystream_devkit`.
 """
 
 __version__ = "0.1.0"

@@ -1,5 +1,5 @@
 """`python -m supplystream` runs the command line."""
 
-from supplystream.cli import main
+from supplystream_app.cli import main
 
 main()

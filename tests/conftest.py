@@ -26,7 +26,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from supplystream.clients import make_admin
 from supplystream.registry import SchemaRegistry, registry_client_config
 from supplystream.settings import KafkaSettings, RegistrySettings, Settings, load_settings
-from supplystream.stack.local_stack import LocalStack
+from supplystream_devkit.stack.local_stack import LocalStack
 
 Origin = Literal["external", "testcontainers", "local-stack"]
 

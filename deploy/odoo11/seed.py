@@ -1,6 +1,6 @@
 """Seed the Odoo 11 template database that `stack up --with-odoo` clones (runs on Odoo's Python 3.7).
 
-supplystream/stack/odoo11.py runs it once per template, right after
+supplystream_devkit/stack/odoo11.py runs it once per template, right after
 ``-i stock,sale_management,delivery --without-demo=all --stop-after-init``::
 
     <.stack/odoo11/venv>/bin/python -I seed.py --config odoo.conf --database odoo11_template --digest HEX

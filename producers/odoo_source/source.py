@@ -31,7 +31,6 @@ from producers.odoo_source.mapping import (
     map_stock_move,
 )
 from producers.odoo_source.positions import Position, load_positions, save_position
-from producers.publisher import Delivery, Publisher
 from supplystream.errors import OdooUnavailableError, PublishError
 from supplystream.events import (
     OrderCancelled,
@@ -49,6 +48,7 @@ from supplystream.odoo.operations import (
     read_units,
     sale_orders_since,
 )
+from supplystream.publisher import Delivery, Publisher
 from supplystream.units import ProductUnits, UnitOfMeasure
 
 log = logging.getLogger("supplystream.odoo_source")

@@ -33,12 +33,12 @@ from typing import Any, get_args
 
 from aiohttp import web
 
-from producers.publisher import Delivery, Publisher
 from producers.webhooks.config import Kind, SenderConfig, WebhooksConfig
 from producers.webhooks.errors import MappingError, SignatureError
 from producers.webhooks.mapping import map_payload
 from producers.webhooks.signature import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from supplystream.errors import SerializationError, SupplyStreamError
+from supplystream.publisher import Delivery, Publisher
 
 logger = logging.getLogger("supplystream.webhooks")
 

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
-from processors.atp import ChannelBuffer
+from supplystream.atp import ChannelBuffer
 from supplystream.errors import ConfigurationError
 
 
@@ -122,7 +122,7 @@ class Channel(_Model):
 
     @property
     def channel_buffer(self) -> ChannelBuffer:
-        """The buffer in `processors.atp` terms: safety stock and units are fixed, percent is a share."""
+        """The buffer in `supplystream.atp` terms: safety stock and units are fixed, percent is a share."""
         return ChannelBuffer(fixed=self.safety_stock + self.buffer.units, share=self.buffer.percent / 100)
 
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from sinks.base import PermanentSinkError, Rejected, SinkRecord
-from sinks.channels.availability import AtpView, ChannelLevel, channels_fed_by
+from sinks.channels.availability import ChannelLevel, channel_level, channels_fed_by
 from sinks.channels.config import Channel
+from supplystream.atp_view import AtpView, apply_atp
 
 ATP_CHANGED = "atp.changed"
 SHIPMENT_CONFIRMED = "shipment.confirmed"
@@ -85,24 +85,6 @@ def level_key(channel: Channel, level: ChannelLevel) -> str:
     return str(uuid.uuid5(KEY_NAMESPACE, text))
 
 
-def atp_fields(event: Mapping[str, Any]) -> tuple[str, str, Decimal, int]:
-    """The (sku, warehouse, atp, version) of an ``atp.changed``, checked; ValueError/KeyError if not."""
-    sku, warehouse, atp, version = event["sku"], event["warehouse"], event["atp"], event["version"]
-    if not isinstance(sku, str) or not isinstance(warehouse, str) or not sku or not warehouse:
-        raise ValueError("sku and warehouse must be non-empty strings")
-    if not isinstance(atp, Decimal) or not atp.is_finite():
-        raise ValueError(f"atp must be a finite decimal, got {atp!r}")
-    if not isinstance(version, int) or version < 0:
-        raise ValueError(f"version must be a non-negative integer, got {version!r}")
-    return sku, warehouse, atp, version
-
-
-def apply_atp(view: AtpView, event: Mapping[str, Any]) -> tuple[str, bool]:
-    """Put one ``atp.changed`` into the view: (sku, whether it is the latest known)."""
-    sku, warehouse, atp, version = atp_fields(event)
-    return sku, view.apply(sku, warehouse, atp, version)
-
-
 def plan_batch(batch: Sequence[SinkRecord], view: AtpView, channels: Sequence[Channel]) -> BatchPlan:
     """Update ``view`` from the batch and say what each channel must be sent (see the module doc)."""
     fed = {w for c in channels for w in c.warehouses}
@@ -122,7 +104,7 @@ def plan_batch(batch: Sequence[SinkRecord], view: AtpView, channels: Sequence[Ch
         for channel in channels
         for sku, records in collected.touched.items()
         if any(r.event["warehouse"] in channel.warehouses for r in records)
-        for level in (view.level(channel, sku),)
+        for level in (channel_level(view, channel, sku),)
     ]
     return BatchPlan(
         tuple(levels), tuple(collected.notices.values()), tuple(collected.rejected), collected.ignored

@@ -29,11 +29,12 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from sinks.base import Rejected, SinkRecord
+from sinks.channels.availability import channel_level
 from sinks.channels.config import Channel, ChannelsFile, load_channels
 from sinks.channels.errors import ChannelRejectedError
 from sinks.channels.plan import LevelSet, TrackingNotice, level_key, plan_batch
 from sinks.channels.shopify import ShopifyRest
-from sinks.channels.view import AtpFollower, SharedAtpView
+from supplystream.atp_view import AtpFollower, SharedAtpView
 from supplystream.contracts.registration import load_contracts
 from supplystream.paths import project_root
 from supplystream.registry import SchemaRegistry
@@ -130,7 +131,7 @@ class ChannelSink:
             planned = {(ls.level.channel, ls.level.sku) for ls in levels}
             for channel in self.channels:
                 for sku in sorted(pending):
-                    level = self._shared.view.level(channel, sku)
+                    level = channel_level(self._shared.view, channel, sku)
                     if level.basis and (channel.name, sku) not in planned:
                         levels.append(LevelSet(level, level_key(channel, level), ()))
         rejected = list(plan.rejected)

@@ -15,13 +15,13 @@ from supplystream.errors import PrerequisiteMissingError, StackError
 from supplystream.paths import project_root
 from supplystream.registry import SchemaRegistry
 from supplystream.settings import Settings, StackSettings
-from supplystream.stack.layout import StackLayout
-from supplystream.stack.odoo11 import Odoo11, find_python37
-from supplystream.stack.private import PrivateStack, start_private_stack, stop_private_stack
 from supplystream.topics.cluster import apply_plan
 from supplystream.topics.sync import plan_catalog
+from supplystream_devkit.processor_workers import Worker
+from supplystream_devkit.stack.layout import StackLayout
+from supplystream_devkit.stack.odoo11 import Odoo11, find_python37
+from supplystream_devkit.stack.private import PrivateStack, start_private_stack, stop_private_stack
 from tests.conftest import supplystream_cli
-from tests.integration.processor_workers import Worker
 
 HOME = project_root() / ".stack" / "odoo11-tests"
 

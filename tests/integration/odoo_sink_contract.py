@@ -37,7 +37,6 @@ from supplystream.events import (
     Source,
     StockMoved,
 )
-from supplystream.odoo.catalog_seed import ensure_catalog
 from supplystream.odoo.client import OdooClient
 from supplystream.odoo.operations import (
     many2one_id,
@@ -48,6 +47,7 @@ from supplystream.odoo.operations import (
     version_of,
 )
 from supplystream.odoo.transport import OdooTransport
+from supplystream_app.catalog_seed import ensure_catalog
 from tests.integration.odoo_contract import (
     OdooBackend,
     Seed,

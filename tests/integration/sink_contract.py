@@ -10,7 +10,7 @@ the same object), and implements the abstract methods. The suite then checks the
 - ``test_poison_event_is_dead_lettered_and_the_partition_moves_on``: the poison event lands in the
   dead-letter topic with every ``supplystream.error.*`` header and its original bytes; the later
   events with the same key (so on the same partition) are applied;
-- ``test_target_outage_mid_stream``: the target stops for ``outage_s`` (30 s) mid-stream → the circuit
+- ``test_target_outage_mid_stream``: the target stops for ``outage_s`` (5 s) mid-stream → the circuit
   opens, nothing is lost or applied twice, the sink resumes by itself and its lag drains.
 
 Every test gets private topics, group and dead-letter topic (see ``sink_kafka``).
@@ -43,7 +43,7 @@ from tests.integration.sink_kafka import (
     wait_until,
 )
 
-#: The headers every dead letter carries (sinks/dead_letters.py).
+#: The headers every dead letter carries (supplystream/dead_letters.py).
 ERROR_HEADERS = (
     "topic", "partition", "offset", "sink", "stage", "class", "message", "stacktrace", "attempts",
     "first.failure", "last.failure",
@@ -58,7 +58,8 @@ class SinkContract(ABC):
     #: Catalog topics the test streams feed (private copies are created per test).
     catalog_topics: ClassVar[Sequence[str]]
     stream_size: ClassVar[int] = 10_000
-    outage_s: ClassVar[float] = 30.0
+    #: Several failed probes long (`runtime_settings` probes every 0.5-2 s), not longer.
+    outage_s: ClassVar[float] = 5.0
     partitions: ClassVar[int] = 3
     #: Runtime settings for the tests: quick retries and probes.
     runtime_settings: ClassVar[SinkSettings] = SinkSettings(

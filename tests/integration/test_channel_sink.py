@@ -36,6 +36,9 @@ from tests.integration.sink_kafka import (
 
 pytestmark = pytest.mark.integration
 
+#: Several failed probes long (the test runtime probes every 0.5-2 s), not longer.
+OUTAGE_S = 5.0
+
 FAST = SinkSettings(
     batch_size=500,
     poll_timeout_s=0.2,
@@ -274,7 +277,7 @@ def test_ten_thousand_events_end_at_the_expected_levels_with_tracking_sent_once(
     assert replayed, "the replay re-sent levels with the same idempotency keys, and the channel de-duplicated"
 
 
-def test_a_thirty_second_channel_outage_loses_nothing_and_the_sink_resumes_by_itself(
+def test_a_channel_outage_loses_nothing_and_the_sink_resumes_by_itself(
     harness: Harness,
 ) -> None:
     load = workload(seed=8, skus=40, versions=10, orders=60)
@@ -289,7 +292,7 @@ def test_a_thirty_second_channel_outage_loses_nothing_and_the_sink_resumes_by_it
         down_at = time.monotonic()
         harness.writer.send(load.events[half:])
         wait_until(lambda: runtime.circuit.is_open, 30, "the circuit to open")
-        time.sleep(max(0.0, 30 - (time.monotonic() - down_at)))
+        time.sleep(max(0.0, OUTAGE_S - (time.monotonic() - down_at)))
         harness.channels.shop.start()
         up_at = time.monotonic()
         wait_until(lambda: lag_of(harness.settings, harness.routes) == 0, 120, "the lag to drain")

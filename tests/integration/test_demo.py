@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from supplystream.demo.pipeline import GROUPS
 from supplystream.paths import project_root
+from supplystream_app.demo.pipeline import GROUPS
 
 pytestmark = pytest.mark.integration
 

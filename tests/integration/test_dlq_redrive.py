@@ -19,14 +19,15 @@ from psycopg import sql
 
 from sinks.metrics import SinkMetrics
 from supplystream.events import OrderLine, OrderPlaced, ShipTo
-from supplystream.operations.dead_letter_topics import (
+from supplystream.settings import Settings
+from supplystream_app.operations.dead_letter_topics import (
     RedriveSummary,
     redrive_into_sink,
     redrive_to_original,
     redrive_windows,
 )
-from supplystream.operations.redrive import RedriveFilter
-from supplystream.settings import Settings
+from supplystream_app.operations.redrive import RedriveFilter
+from supplystream_devkit.planning_stream import SOURCE, planning_stream
 from tests.integration.operations_support import (
     FAST,
     PLANNING_TOPICS,
@@ -35,7 +36,6 @@ from tests.integration.operations_support import (
     live_runtime,
     planning,
 )
-from tests.integration.planning_stream import SOURCE, planning_stream
 from tests.integration.sink_kafka import EventWriter, create_topics, private_routes, read_all
 from tests.integration.test_planning_sink import PlanningTarget, read_state
 

@@ -29,10 +29,10 @@ from pydantic import SecretStr
 from processors.streams import _credentials
 from supplystream.clients import make_admin, make_consumer, make_producer
 from supplystream.settings import KafkaSettings, Settings, StackSettings, load_settings
-from supplystream.stack import kafka_broker
-from supplystream.stack.kafka_broker import KafkaBroker
-from supplystream.stack.layout import StackLayout
-from supplystream.stack.private import free_port
+from supplystream_devkit.stack import kafka_broker
+from supplystream_devkit.stack.kafka_broker import KafkaBroker
+from supplystream_devkit.stack.layout import StackLayout
+from supplystream_devkit.stack.private import free_port
 from tests.conftest import supplystream_cli
 
 pytestmark = pytest.mark.integration
@@ -83,7 +83,7 @@ _START = """
 import sys
 from pathlib import Path
 from supplystream.settings import StackSettings
-from supplystream.stack import kafka_broker
+from supplystream_devkit.stack import kafka_broker
 from tests.integration.test_kafka_security import _with_security
 settings = StackSettings.model_validate_json(sys.argv[1])
 kafka_broker.server_properties = _with_security(int(sys.argv[2]))

@@ -20,8 +20,8 @@ from sinks.health import serve_sink_health
 from sinks.metrics import SinkMetrics
 from sinks.routes import SinkRoutes
 from sinks.runtime import SinkRuntime
-from supplystream.roundtrip import sample_event
 from supplystream.settings import Settings
+from supplystream_devkit.roundtrip import sample_event
 from tests.integration.sink_kafka import EventWriter, RunningSink, create_topics, private_routes, wait_until
 from tests.integration.test_sink_runtime import FAST, MemoryTarget
 

@@ -17,7 +17,7 @@ import odoorpc
 import pytest
 
 from supplystream.paths import project_root
-from supplystream.stack.odoo11 import ADMIN_LOGIN, ADMIN_PASSWORD, DATABASE
+from supplystream_devkit.stack.odoo11 import ADMIN_LOGIN, ADMIN_PASSWORD, DATABASE
 from tests.conftest import supplystream_cli
 from tests.integration.conftest import OdooStack
 

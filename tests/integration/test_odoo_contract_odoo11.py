@@ -12,7 +12,7 @@ import pytest
 from supplystream.errors import StackError
 from supplystream.odoo.client import OdooClient
 from supplystream.odoo.operations import ATP_MODEL, AtpRow, ensure_atp_model, version_of, write_atp
-from supplystream.stack.odoo11 import DATABASE
+from supplystream_devkit.stack.odoo11 import DATABASE
 from tests.integration.conftest import OdooStack
 from tests.integration.odoo_contract import OdooBackend, OdooContract
 

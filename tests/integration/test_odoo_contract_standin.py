@@ -41,7 +41,7 @@ class StandinProcess:
     def start(self, seed: bool = False) -> None:
         with (self.data / "standin.log").open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "supplystream.odoo.standin", "--port", str(self.port), "--data",
+                [sys.executable, "-m", "supplystream_devkit.odoo_standin", "--port", str(self.port), "--data",
                  str(self.data), "--odoo-version", str(self.odoo_version), *(["--seed"] if seed else [])],
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -14,8 +14,8 @@ import pytest
 from supplystream.odoo.client import OdooClient
 from supplystream.odoo.connect import DetectingTransport, api_for, detect_version
 from supplystream.odoo.json2 import Json2Transport
-from supplystream.odoo.standin.seed import API_KEY
 from supplystream.odoo.transport import JsonRpcTransport, OdooTransport
+from supplystream_devkit.odoo_standin.seed import API_KEY
 from tests.integration.odoo_contract import OdooBackend, OdooContract
 from tests.integration.test_odoo_contract_standin import StandinProcess, TestOdooClientUnderFaults
 

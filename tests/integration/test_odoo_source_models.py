@@ -16,18 +16,18 @@ from confluent_kafka import TopicPartition
 from producers.odoo_source.mapping import event_id
 from producers.odoo_source.positions import load_positions
 from producers.odoo_source.source import MODELS, OdooSource, Progress
-from producers.publisher import Publisher
 from supplystream.clients import make_consumer, make_producer
 from supplystream.events import OrderCancelled, OrderPlaced, ShipmentConfirmed
 from supplystream.odoo.client import SETTLE_S, OdooClient
 from supplystream.odoo.json2 import JSON2_SINCE, Json2Transport
 from supplystream.odoo.operations import confirm_sale_order, many2one_id, set_on_hand, validate_picking
-from supplystream.odoo.standin.seed import API_KEY
 from supplystream.odoo.transport import JsonRpcTransport, OdooTransport
+from supplystream.publisher import Publisher
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings
-from supplystream.stack.odoo11 import DATABASE
+from supplystream_devkit.odoo_standin.seed import API_KEY
+from supplystream_devkit.stack.odoo11 import DATABASE
 from tests.integration.conftest import OdooStack
 from tests.integration.test_odoo_contract_standin import StandinProcess
 

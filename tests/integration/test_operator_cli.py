@@ -14,8 +14,8 @@ from sinks.routes import SinkRoutes
 from supplystream.clients import make_consumer
 from supplystream.consumer_lag import committed_offsets
 from supplystream.contracts.registration import load_contracts
-from supplystream.roundtrip import sample_event
 from supplystream.settings import Settings
+from supplystream_devkit.roundtrip import sample_event
 from tests.conftest import supplystream_cli
 from tests.integration.sink_kafka import EventWriter, create_topics, private_routes
 

@@ -25,9 +25,9 @@ from sinks.planning.tables import TABLES
 from supplystream.events import Event, OrderLine, OrderPlaced, ShipTo
 from supplystream.paths import project_root
 from supplystream.settings import Settings, StackSettings
-from supplystream.stack.layout import StackLayout
-from supplystream.stack.postgres import PostgresCluster
-from tests.integration.planning_stream import SOURCE, State, expected_state, planning_stream
+from supplystream_devkit.planning_stream import SOURCE, State, expected_state, planning_stream
+from supplystream_devkit.stack.layout import StackLayout
+from supplystream_devkit.stack.postgres import PostgresCluster
 from tests.integration.sink_contract import SinkContract
 
 pytestmark = pytest.mark.integration

@@ -172,7 +172,7 @@ def test_processor_health_wiring_before_the_worker_runs(
             update={"processors": settings.processors.model_copy(update={"store": "memory://"})}
         ),
     )
-    server = serve_health(processor, settings, 0)
+    server, sampler = serve_health(processor, settings, 0)
     try:
         status, metrics = request(f"{server.url}/metrics")
         assert status == 200
@@ -184,4 +184,5 @@ def test_processor_health_wiring_before_the_worker_runs(
         assert "0 partitions" in json.loads(ready)["checks"]["consumer"]["detail"]
         assert request(f"{server.url}/health")[0] == 503
     finally:
+        sampler.stop()
         server.close()

@@ -27,14 +27,13 @@ import pytest
 from processors.atp_processor import TRANSLATED
 from processors.config import ProcessorConfig, load_processor_config
 from processors.replay import figures_from, positions_from
-from producers.publisher import Publisher
 from producers.simulator import Simulation, SimulationConfig
 from supplystream.contracts.registration import load_contracts
+from supplystream.publisher import Publisher
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings
-from tests.integration.conftest import FreshStack
-from tests.integration.processor_workers import (
+from supplystream_devkit.processor_workers import (
     LAST_SEEN,
     Worker,
     caught_up,
@@ -43,6 +42,7 @@ from tests.integration.processor_workers import (
     log_tail,
     read_topic,
 )
+from tests.integration.conftest import FreshStack
 from tests.integration.sink_kafka import wait_until
 
 pytestmark = pytest.mark.integration

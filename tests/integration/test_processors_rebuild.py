@@ -15,12 +15,12 @@ import pytest
 import yaml
 
 from processors.config import load_processor_config
-from producers.publisher import Publisher
 from producers.simulator import Simulation, SimulationConfig
 from supplystream.paths import project_root
+from supplystream.publisher import Publisher
+from supplystream_devkit.processor_workers import Worker, count
 from tests.conftest import supplystream_cli
 from tests.integration.conftest import FreshStack
-from tests.integration.processor_workers import Worker, count
 from tests.integration.test_processors import (
     _caught_up,
     _check_atp_equals_recomputation,

@@ -7,15 +7,15 @@ import re
 import pytest
 from confluent_kafka import TopicPartition
 
-from producers.publisher import Delivery, Publisher
 from supplystream.clients import make_consumer, make_producer
 from supplystream.contracts.registration import load_contracts
 from supplystream.errors import PublishError
 from supplystream.events import StockMoved
+from supplystream.publisher import Delivery, Publisher
 from supplystream.registry import SchemaRegistry
-from supplystream.roundtrip import sample_event
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import KafkaSettings, Settings
+from supplystream_devkit.roundtrip import sample_event
 
 pytestmark = pytest.mark.integration
 

@@ -16,9 +16,15 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from sinks.metrics import SinkMetrics
-from supplystream.operations.replay import partitions_of, replay_into_sink, resolve_windows, window_consumer
-from supplystream.operations.window import shadow_group, total
 from supplystream.settings import Settings
+from supplystream_app.operations.replay import (
+    partitions_of,
+    replay_into_sink,
+    resolve_windows,
+    window_consumer,
+)
+from supplystream_app.operations.window import shadow_group, total
+from supplystream_devkit.planning_stream import expected_state, planning_stream
 from tests.conftest import supplystream_cli
 from tests.integration.operations_support import (
     FAST,
@@ -29,7 +35,6 @@ from tests.integration.operations_support import (
     live_runtime,
     planning,
 )
-from tests.integration.planning_stream import expected_state, planning_stream
 from tests.integration.sink_kafka import (
     EventWriter,
     RunningSink,

@@ -14,8 +14,8 @@ from supplystream.contracts.schemas import load_event_schemas
 from supplystream.events import StockMoved
 from supplystream.paths import schemas_dir
 from supplystream.registry import SchemaRegistry
-from supplystream.roundtrip import round_trip, sample_event
 from supplystream.settings import Settings
+from supplystream_devkit.roundtrip import round_trip, sample_event
 
 pytestmark = pytest.mark.integration
 

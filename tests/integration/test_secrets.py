@@ -27,11 +27,11 @@ import typer
 from typer.testing import CliRunner
 
 from sinks.channels.config import load_channels
-from supplystream.cli import app
 from supplystream.errors import OdooError
 from supplystream.odoo.transport import JsonRpcTransport
 from supplystream.settings import Settings, load_settings
-from supplystream.stack.private import free_port
+from supplystream_app.cli import app
+from supplystream_devkit.stack.private import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,7 @@ DEBUG_CLI = (
     "import logging, sys; "
     "logging.basicConfig(level=logging.DEBUG, stream=sys.stderr, "
     "format='%(levelname)s %(name)s %(message)s'); "
-    "from supplystream.cli import main; sys.argv[0] = 'supplystream'; main()"
+    "from supplystream_app.cli import main; sys.argv[0] = 'supplystream'; main()"
 )
 
 

@@ -10,13 +10,13 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from producers.simulator import Simulation
-from supplystream.cli.output import report
 from supplystream.clients import make_admin, make_consumer
 from supplystream.contracts.registration import load_contracts, register_all, value_subjects
 from supplystream.registry import SchemaRegistry
 from supplystream.settings import Settings
 from supplystream.topics.cluster import apply_plan
 from supplystream.topics.sync import plan_catalog
+from supplystream_app.cli.output import report
 from tests.conftest import supplystream_cli
 
 pytestmark = pytest.mark.integration

@@ -30,8 +30,8 @@ from sinks.metrics import SinkMetrics
 from sinks.routes import SinkRoutes
 from sinks.runtime import SinkRuntime
 from supplystream.events import Allocation, OrderAllocated, OrderLine, OrderPlaced, ShipTo, Source
-from supplystream.roundtrip import sample_event
 from supplystream.settings import Settings, SinkSettings
+from supplystream_devkit.roundtrip import sample_event
 from tests.integration.sink_kafka import (
     EventWriter,
     RunningSink,

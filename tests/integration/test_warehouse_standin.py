@@ -26,7 +26,6 @@ from confluent_kafka import Message, TopicPartition
 from confluent_kafka.admin import NewTopic
 
 from producers.fulfilment import fulfilment_event_id
-from producers.publisher import Publisher
 from sinks.lag import group_lag
 from supplystream.clients import make_admin, make_consumer, make_producer
 from supplystream.contracts.registration import load_contracts, register_all, value_subjects
@@ -42,6 +41,7 @@ from supplystream.events import (
     StockMoved,
 )
 from supplystream.paths import project_root
+from supplystream.publisher import Publisher
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings

@@ -21,7 +21,6 @@ from aiohttp.test_utils import TestClient, TestServer
 from confluent_kafka import Message
 from confluent_kafka.admin import NewTopic
 
-from producers.publisher import Publisher
 from producers.webhooks import create_app
 from producers.webhooks.config import WebhooksConfig, parse_config
 from producers.webhooks.mapping import event_id_for
@@ -31,6 +30,7 @@ from supplystream.contracts.registration import register_all, value_subjects
 from supplystream.contracts.schemas import EventSchema, load_event_schemas
 from supplystream.events import ShipmentConfirmed
 from supplystream.paths import schemas_dir
+from supplystream.publisher import Publisher
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings

@@ -2,11 +2,12 @@
 
 During one run of the demo pipeline (its own stack, every worker a process): poison records on three
 input topics, each worker SIGKILLed once and restarted, PostgreSQL (the planning database and the
-registry's storage) stopped for 30 s, the Odoo stand-in stopped for 30 s, two sinks fed everything
+registry's storage) stopped for 10 s, the Odoo stand-in stopped for 10 s, two sinks fed everything
 again from the start (duplicate deliveries), and the broker restarted. Then the reconciliation must
-hold: nothing lost, nothing applied twice, and exactly the poison records in the dead-letter topics.
+hold: nothing lost, nothing applied twice, and exactly the poison records in the dead-letter topics
+(each counted once per original record: dead-lettering is at least once).
 
-Run alone: ``make reliability`` (``pytest -m reliability``); ~6 minutes. It is part of ``make test``.
+Run alone: ``make reliability`` (``pytest -m reliability``); ~5 minutes. It is part of ``make test``.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from rich.console import Console
 
 from supplystream.clients import make_producer
 from supplystream.contracts.registration import load_contracts
-from supplystream.demo.pipeline import DemoOptions, Fault, Pipeline
-from supplystream.demo.view import report_table
 from supplystream.paths import project_root
+from supplystream_app.demo.pipeline import DemoOptions, Fault, Pipeline
+from supplystream_app.demo.view import report_table
 
 pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 
@@ -28,7 +29,8 @@ POISON = {
     "order.allocated": b"\x00\x00\x0f\x42\x3f{}",  # framed, but schema id 999999 is unknown
     "shipment.confirmed": b"\x00",
 }
-OUTAGE_S = 30.0
+#: Long enough for every client to see the component gone (sessions, retries, the sinks' circuits).
+OUTAGE_S = 10.0
 
 
 def poison(pipeline: Pipeline) -> str:
@@ -80,13 +82,8 @@ def redeliver(name: str) -> Fault:
         worker.stop()
         pipeline.rewind_group(name)
         worker.start()
-        # The poison records are delivered again too, and dead-lettered again (same origin headers).
-        catalog, _ = load_contracts(pipeline.settings)
-        again = sum(1 for topic in POISON if name in catalog.topic(topic).consumers)
-        dead_letters = catalog.dead_letters.topic_for(name)
-        pipeline.expected_dead_letters[dead_letters] = (
-            pipeline.expected_dead_letters.get(dead_letters, 0) + again
-        )
+        # The poison records are delivered again too and dead-lettered again with the same origin
+        # headers: the reconciliation counts a dead letter once per original record.
         return f"{name}: every record delivered again (group rewound to the start)"
 
     return fault
@@ -108,20 +105,20 @@ def schedule() -> list[tuple[float, Fault]]:
     return [
         (5.0, poison),
         *kills,
-        (50.0, stop("postgres")),
-        (50.0 + OUTAGE_S, start_again("postgres")),
-        (90.0, stop("odoo_standin")),
-        (90.0 + OUTAGE_S, start_again("odoo_standin")),
-        (125.0, redeliver("planning-sink")),
-        (130.0, redeliver("odoo-sink")),
-        (140.0, restart_broker),
+        (45.0, stop("postgres")),
+        (45.0 + OUTAGE_S, start_again("postgres")),
+        (62.0, stop("odoo_standin")),
+        (62.0 + OUTAGE_S, start_again("odoo_standin")),
+        (80.0, redeliver("planning-sink")),
+        (84.0, redeliver("odoo-sink")),
+        (90.0, restart_broker),
     ]
 
 
 def test_faults_lose_nothing_and_apply_nothing_twice(capsys: pytest.CaptureFixture[str]) -> None:
     console = Console(width=200, force_terminal=False)
     options = DemoOptions(
-        duration_s=160,
+        duration_s=100,
         rate=30,
         seed=7,
         home=project_root() / ".stack" / "reliability-tests",

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from processors.atp import (
+from supplystream.atp import (
     ZERO,
     AtpPolicy,
     ChannelBuffer,

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from processors.atp import ZERO, AtpPolicy, Hold, InboundReceipt, OrderReservation, StockPosition
 from processors.commands import (
     Allocate,
     Command,
@@ -36,6 +35,7 @@ from processors.ledger import (
     next_version,
     to_json,
 )
+from supplystream.atp import ZERO, AtpPolicy, Hold, InboundReceipt, OrderReservation, StockPosition
 
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
 KEY = "SKU-1|EAST"

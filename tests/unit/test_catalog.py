@@ -214,7 +214,7 @@ def test_topic_lookup_of_an_undeclared_name_raises_key_error(project_catalog: To
         "atp-processor-atp-table-changelog",
         "atp-processor-stock.moved-repartition",
         "atp-processor-__assignor-__leader",
-        "supplystream.roundtrip.3f2a",
+        "supplystream_devkit.roundtrip.3f2a",
     ],
 )
 def test_project_unmanaged_globs_match(project_catalog: TopicCatalog, topic: str) -> None:
@@ -223,7 +223,7 @@ def test_project_unmanaged_globs_match(project_catalog: TopicCatalog, topic: str
 
 @pytest.mark.parametrize(
     "topic",
-    ["stock.moved", "atp-processor.dlq", "changelog-archive", "supplystream.roundtrip", "x_schemas"],
+    ["stock.moved", "atp-processor.dlq", "changelog-archive", "supplystream_devkit.roundtrip", "x_schemas"],
 )
 def test_project_managed_topics_are_not_unmanaged(project_catalog: TopicCatalog, topic: str) -> None:
     assert not project_catalog.is_unmanaged(topic)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from processors.atp import ChannelBuffer
 from sinks.channels.config import SecretSource, load_channels, parse_channels
+from supplystream.atp import ChannelBuffer
 from supplystream.errors import ConfigurationError
 from supplystream.paths import project_root
 

@@ -11,9 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sinks.base import SinkRecord
-from sinks.channels.availability import AtpView
+from sinks.channels.availability import channel_level
 from sinks.channels.config import Channel, parse_channels
 from sinks.channels.plan import level_key, plan_batch
+from supplystream.atp_view import AtpView
 
 CHANNELS = parse_channels(
     """
@@ -167,4 +168,6 @@ def test_any_order_any_duplicates_any_batching_ends_at_the_latest_versions(
 def test_level_key_names_channel_location_sku_quantity_and_basis() -> None:
     view = AtpView()
     view.apply("S1", "WH-B", Decimal(9), 3)
-    assert level_key(MARKET, view.level(MARKET, "S1")) != level_key(SHOP, view.level(SHOP, "S1"))
+    assert level_key(MARKET, channel_level(view, MARKET, "S1")) != level_key(
+        SHOP, channel_level(view, SHOP, "S1")
+    )

@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 
-from supplystream.demo.watchdog import RELEASED, wait_for_parent
+from supplystream_app.demo.watchdog import RELEASED, wait_for_parent
 
 
 def test_a_released_pipe_means_the_demo_stopped_everything_itself() -> None:

@@ -16,8 +16,8 @@ import typer
 import yaml
 
 from sinks.channels.config import parse_channels
-from supplystream.cli import app
 from supplystream.settings import secret_settings
+from supplystream_app.cli import app
 
 DEPLOY = Path(__file__).parents[2] / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"

@@ -27,7 +27,6 @@ from producers.fulfilment import (
 )
 from producers.simulator import Simulation, SimulationConfig
 from producers.warehouse_standin import CONSUMER, StandinRoutes, committable
-from supplystream.cli import app
 from supplystream.contracts.schemas import load_event_schemas
 from supplystream.errors import ConfigurationError
 from supplystream.events import (
@@ -44,6 +43,7 @@ from supplystream.events import (
 )
 from supplystream.paths import project_root, schemas_dir
 from supplystream.topics.catalog import load_catalog, parse_catalog
+from supplystream_app.cli import app
 
 AT = datetime.datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=datetime.UTC)
 ROUTER = Source(system="supplystream", adapter="order-router")

@@ -14,12 +14,12 @@ import yaml
 from prometheus_client import CollectorRegistry
 
 from processors.metrics import ProcessorMetrics
-from producers.publisher import PublisherMetrics
 from sinks.metrics import SinkMetrics
 from supplystream.consumer_lag import LagMetrics
 from supplystream.health import HealthServer
 from supplystream.odoo.metrics import OdooMetrics
 from supplystream.paths import project_root
+from supplystream.publisher import PublisherMetrics
 
 MONITORING = project_root() / "deploy" / "monitoring"
 #: Series Prometheus itself provides.

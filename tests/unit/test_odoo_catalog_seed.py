@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from producers.simulator import Simulation, SimulationConfig
-from supplystream.odoo.catalog_seed import odoo_warehouse_code, simulation_products, simulation_warehouses
+from supplystream_app.catalog_seed import odoo_warehouse_code, simulation_products, simulation_warehouses
 
 
 @pytest.mark.parametrize(

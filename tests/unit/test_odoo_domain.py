@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from supplystream.odoo.standin.domain import Resolved, evaluate, fields_in, match_leaf, normalize
-from supplystream.odoo.standin.errors import ValidationError
-from supplystream.odoo.standin.stock import compute_picking_state
+from supplystream_devkit.odoo_standin.domain import Resolved, evaluate, fields_in, match_leaf, normalize
+from supplystream_devkit.odoo_standin.errors import ValidationError
+from supplystream_devkit.odoo_standin.stock import compute_picking_state
 
 PICKING: dict[str, Resolved] = {
     "name": Resolved(["EAST/OUT/00001"]),

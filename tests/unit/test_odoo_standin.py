@@ -46,7 +46,7 @@ class Standin:
 
 
 def start(data: Path, *, seed: bool = True) -> Standin:
-    command = [sys.executable, "-m", "supplystream.odoo.standin", "--port", "0", "--data", str(data)]
+    command = [sys.executable, "-m", "supplystream_devkit.odoo_standin", "--port", "0", "--data", str(data)]
     if seed:
         command.append("--seed")
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

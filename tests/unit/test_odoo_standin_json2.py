@@ -18,7 +18,7 @@ import pytest
 
 from supplystream.odoo.client import OdooClient
 from supplystream.odoo.json2 import Json2Transport
-from supplystream.odoo.standin.seed import API_KEY
+from supplystream_devkit.odoo_standin.seed import API_KEY
 
 BEARER = {"Authorization": f"bearer {API_KEY}", "X-Odoo-Database": "odoo"}
 
@@ -35,7 +35,7 @@ class Standin:
 
 def start(data: Path, version: int) -> Standin:
     log = data / "standin.log"
-    command = [sys.executable, "-m", "supplystream.odoo.standin", "--port", "0", "--data", str(data)]
+    command = [sys.executable, "-m", "supplystream_devkit.odoo_standin", "--port", "0", "--data", str(data)]
     with log.open("a") as stderr:
         process = subprocess.Popen(
             [*command, "--seed", "--odoo-version", str(version)],
@@ -208,7 +208,15 @@ def test_17_has_no_json2_and_its_data_stays_17(tmp_path: Path) -> None:
         assert standin.post("/json/2/res.partner/search", {"domain": []}).status_code == 404
     finally:
         stop(standin)
-    command = [sys.executable, "-m", "supplystream.odoo.standin", "--port", "0", "--data", str(tmp_path)]
+    command = [
+        sys.executable,
+        "-m",
+        "supplystream_devkit.odoo_standin",
+        "--port",
+        "0",
+        "--data",
+        str(tmp_path),
+    ]
     again = subprocess.run(
         [*command, "--odoo-version", "19"], capture_output=True, text=True, timeout=30, check=False
     )

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from sinks.dead_letters import HEADER_PREFIX
+from supplystream.dead_letters import HEADER_PREFIX
 from supplystream.errors import ConfigurationError
-from supplystream.operations.redrive import (
+from supplystream_app.operations.redrive import (
     NotADeadLetterError,
     Origin,
     RedriveFilter,
@@ -17,7 +17,7 @@ from supplystream.operations.redrive import (
     redriven_headers,
     with_origin,
 )
-from supplystream.operations.window import (
+from supplystream_app.operations.window import (
     Pace,
     PartitionWindow,
     check_window_options,

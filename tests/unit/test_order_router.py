@@ -11,7 +11,6 @@ from decimal import Decimal
 
 import pytest
 
-from processors.atp import ZERO, AtpPolicy, StockPosition
 from processors.commands import Command, DropHold, Keyed, Origin, Reserve, commands_for, position_key
 from processors.ledger import Ledger, Reply, apply
 from processors.router import (
@@ -27,6 +26,7 @@ from processors.router import (
 )
 from processors.routing import Assignment, Availability, Line, OrderToRoute, RoutingPolicy, Site
 from processors.wire import decode_reply, encode_reply, routing_from_json, routing_to_json
+from supplystream.atp import ZERO, AtpPolicy, StockPosition
 from supplystream.events import Allocation, OrderAllocated, Source
 
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from supplystream.errors import StackError
-from supplystream.stack.postgres_location import (
+from supplystream_devkit.stack.postgres_location import (
     abandoned,
     blocking_directory,
     drop_stale_links,

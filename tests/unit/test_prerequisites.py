@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from supplystream.errors import PrerequisiteMissingError, StackError
-from supplystream.stack.prerequisites import find_java, find_maven, find_postgres_bin_dir
-from supplystream.stack.processes import ensure_port_free
+from supplystream_devkit.stack.prerequisites import find_java, find_maven, find_postgres_bin_dir
+from supplystream_devkit.stack.processes import ensure_port_free
 
 
 def test_java_too_old_names_the_version_and_the_fix() -> None:

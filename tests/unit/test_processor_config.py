@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from processors.atp import AtpPolicy
 from processors.config import ProcessorConfig, load_processor_config
 from processors.routing import Line, OrderToRoute, route_order
+from supplystream.atp import AtpPolicy
 from supplystream.errors import ConfigurationError
 from supplystream.paths import project_root
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
-from supplystream.demo.reconcile import Evidence, PublishedAtp, reconcile
+from supplystream_app.demo.reconcile import Evidence, PublishedAtp, reconcile
 
 D = Decimal
 

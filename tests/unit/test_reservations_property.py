@@ -29,11 +29,11 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from processors.atp import ZERO, AtpPolicy, StockPosition, available_to_promise, promisable
 from processors.commands import Command, DropHold, Keyed, Origin, Reserve, commands_for, keyed, position_key
 from processors.ledger import Ledger, Reply, apply
 from processors.router import Outcome, Routing, answered, start
 from processors.routing import Line, OrderToRoute, RoutingPolicy, Shortfall, Site
+from supplystream.atp import ZERO, AtpPolicy, StockPosition, available_to_promise, promisable
 from supplystream.events import Allocation, OrderAllocated, Source
 
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from processors.atp import ZERO
 from processors.routing import (
     Availability,
     Line,
@@ -22,6 +21,7 @@ from processors.routing import (
     ranked_sites,
     route_order,
 )
+from supplystream.atp import ZERO
 
 NOON = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 #: Three warehouses; from region "R" NEAR is nearest, then MID, then FAR.

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from supplystream.cli.config import MASK, masked_settings
 from supplystream.clients import client_config
 from supplystream.errors import ConfigurationError
 from supplystream.registry import registry_client_config
 from supplystream.settings import Settings, load_settings, secret_settings
+from supplystream_app.cli.config import MASK, masked_settings
 
 SECRET = "file-borne-s3cr3t-9931"  # noqa: S105 - a test value that must never print
 

@@ -21,8 +21,6 @@ from producers.simulator import (
     nearest_warehouse,
     zipf_weights,
 )
-from supplystream.cli import app
-from supplystream.cli.simulate import planned_events
 from supplystream.contracts.schemas import load_event_schemas
 from supplystream.events import (
     Event,
@@ -33,6 +31,8 @@ from supplystream.events import (
     StockMoved,
 )
 from supplystream.paths import schemas_dir
+from supplystream_app.cli import app
+from supplystream_app.cli.simulate import planned_events
 
 N = 2000
 

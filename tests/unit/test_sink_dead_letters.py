@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sinks.base import PermanentSinkError
-from sinks.dead_letters import (
+from supplystream.dead_letters import (
     HEADER_PREFIX,
     dead_letter_headers,
     error_class_name,

@@ -12,7 +12,7 @@ from sinks.planning.migrate import MIGRATIONS_DIR, migrations
 from sinks.planning.rows import UnmappableEvent, occurred_version, rows_of
 from sinks.planning.tables import INVENTORY_POSITIONS, STOCK_MOVES, TABLES, Table, copy_sql, merge_sql
 from supplystream.events import AtpChanged, OrderPlaced
-from tests.integration.planning_stream import expected_state, planning_stream
+from supplystream_devkit.planning_stream import expected_state, planning_stream
 
 NOON = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
 

@@ -9,11 +9,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from supplystream.cli import app
 from supplystream.errors import CatalogError
 from supplystream.paths import default_topics_file
 from supplystream.topics.catalog import load_catalog, parse_catalog
 from supplystream.topics.strimzi import API_VERSION, kafka_users, resource_name, strimzi_resources
+from supplystream_app.cli import app
 
 #: The committed manifests, regenerated with the command in their first line.
 COMMITTED = Path(__file__).parents[2] / "deploy" / "kubernetes" / "kafka-topics.yaml"

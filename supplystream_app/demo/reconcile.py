@@ -1,0 +1,253 @@
+"""The reconciliation report: after a run, every copy of the truth must agree. Pure: plain data in.
+
+What is compared (each a `Check`, all must hold):
+
+- **ATP**: the positions recomputed from the business topics by the processors' own pure functions
+  (`processors.replay`) = the latest ``atp.changed`` per ``sku|warehouse`` (the processor's table as
+  published) = the planning database's ``inventory_positions`` (on hand, reserved, ATP, version);
+- **channels**: what each channel last received per SKU = its available-to-sell computed from that
+  latest ATP (`sinks.channels.availability`: network ATP over its warehouses, minus buffers);
+- **Odoo**: one validated outgoing picking carrying each confirmed shipment's tracking number, and
+  no validated picking with a tracking number no shipment has;
+- **no duplicate effects**: no event id twice in any business topic, no order allocated twice, one
+  planning row per event, every order placed ended allocated or backordered;
+- **dead letters**: exactly the expected ones (none in a clean run; the injected ones in the
+  reliability suite).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+#: Figures compared per position: (on hand, reserved, ATP).
+Figures = tuple[Decimal, Decimal, Decimal]
+#: How many differences a check lists before "and N more".
+SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Check:
+    """One statement of the report and whether it held."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Report:
+    checks: tuple[Check, ...]
+    #: What happened during the run (faults injected, restarts), in order.
+    events: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    def failed(self) -> list[Check]:
+        return [check for check in self.checks if not check.ok]
+
+
+@dataclass(frozen=True)
+class PublishedAtp:
+    """The latest ``atp.changed`` of a position (or the planning database's copy of it)."""
+
+    version: int
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything read back after the run, as plain data (see `supplystream_app.demo.evidence`)."""
+
+    recomputed: Mapping[str, Figures]
+    published: Mapping[str, PublishedAtp]
+    planning: Mapping[str, PublishedAtp]
+    #: (channel, sku) -> quantity: the last level each channel received; and what it should be.
+    channel_levels: Mapping[tuple[str, str], int]
+    expected_channel_levels: Mapping[tuple[str, str], int]
+    #: tracking number -> shipment id, for every confirmed shipment.
+    shipments: Mapping[str, str]
+    #: tracking number -> how many validated (done) outgoing pickings carry it in Odoo; None: not checked.
+    odoo_validated: Mapping[str, int] | None
+    #: topic -> every event id in it (with repeats).
+    event_ids: Mapping[str, Sequence[str]]
+    #: order id -> the distinct (event id, lines) of its order.allocated records.
+    allocations: Mapping[str, set[str]]
+    orders_placed: set[str]
+    orders_backordered: set[str]
+    #: planning table -> (rows, distinct events expected) for the tables keyed by event id.
+    planning_rows: Mapping[str, tuple[int, int]]
+    #: dead-letter topic -> records in it; and what was expected.
+    dead_letters: Mapping[str, int]
+    expected_dead_letters: Mapping[str, int] = field(default_factory=dict)
+    #: ``sku|warehouse`` -> the ATP record in Odoo (``x_supplystream_atp``); None: not checked.
+    odoo_atp: Mapping[str, PublishedAtp] | None = None
+
+
+def _differences(
+    left: Mapping[str, object], right: Mapping[str, object], left_name: str, right_name: str
+) -> list[str]:
+    return [
+        f"{key}: {left_name} {left.get(key, '-')} / {right_name} {right.get(key, '-')}"
+        for key in sorted(set(left) | set(right))
+        if left.get(key) != right.get(key)
+    ]
+
+
+def _check(name: str, differences: list[str], compared: int, what: str) -> Check:
+    if not differences:
+        return Check(name, True, f"{compared} {what} agree")
+    shown = "; ".join(differences[:SHOWN])
+    more = f" and {len(differences) - SHOWN} more" if len(differences) > SHOWN else ""
+    return Check(name, False, f"{len(differences)} of {compared} {what} differ: {shown}{more}")
+
+
+def _zero(figures: Figures | None) -> Figures | None:
+    """A position whose figures are all zero is the same as no position."""
+    if figures is None or all(value == 0 for value in figures):
+        return None
+    on_hand, reserved, atp = figures
+    return on_hand.normalize(), reserved.normalize(), atp.normalize()
+
+
+def _nonzero(figures: Mapping[str, Figures]) -> dict[str, Figures]:
+    kept = {key: _zero(value) for key, value in figures.items()}
+    return {key: value for key, value in kept.items() if value is not None}
+
+
+def atp_checks(evidence: Evidence) -> list[Check]:
+    recomputed = _nonzero(evidence.recomputed)
+    published = _nonzero({k: v.figures for k, v in evidence.published.items()})
+    planning_figures = _nonzero({k: v.figures for k, v in evidence.planning.items()})
+    planning = {k: v.version for k, v in evidence.planning.items()}
+    latest = {k: v.version for k, v in evidence.published.items()}
+    keys = len(set(recomputed) | set(published))
+    return [
+        _check(
+            "ATP recomputed from the topics = the processor's published ATP",
+            _differences(recomputed, published, "recomputed", "published"),
+            keys,
+            "positions (on hand, reserved, ATP)",
+        ),
+        _check(
+            "processor's published ATP = planning database (figures)",
+            _differences(published, planning_figures, "published", "planning"),
+            len(set(published) | set(planning_figures)),
+            "positions",
+        ),
+        _check(
+            "processor's published ATP = planning database (versions)",
+            _differences(latest, planning, "published", "planning"),
+            len(set(latest) | set(planning)),
+            "positions",
+        ),
+    ]
+
+
+def odoo_atp_check(evidence: Evidence) -> Check:
+    """Odoo holds the latest published ATP of every position: figures and version."""
+    name = "processor's published ATP = Odoo's ATP records (figures, versions)"
+    if evidence.odoo_atp is None:
+        return Check(name, True, "not checked: the Odoo sink did not run")
+    published = {k: (v.version, _zero(v.figures)) for k, v in evidence.published.items()}
+    in_odoo = {k: (v.version, _zero(v.figures)) for k, v in evidence.odoo_atp.items()}
+    return _check(
+        name,
+        _differences(published, in_odoo, "published", "Odoo"),
+        len(set(published) | set(in_odoo)),
+        "positions",
+    )
+
+
+def channel_check(evidence: Evidence) -> Check:
+    expected = {f"{c}/{s}": q for (c, s), q in evidence.expected_channel_levels.items()}
+    received = {f"{c}/{s}": q for (c, s), q in evidence.channel_levels.items()}
+    # A SKU whose available-to-sell was 0 from the start may never have been sent: 0 = not set.
+    for key, quantity in list(expected.items()):
+        if quantity == 0 and key not in received:
+            del expected[key]
+    return _check(
+        "channel stand-in's last levels = available-to-sell from the published ATP",
+        _differences(expected, received, "expected", "received"),
+        len(set(expected) | set(received)),
+        "channel SKU levels",
+    )
+
+
+def odoo_check(evidence: Evidence) -> Check:
+    name = "Odoo pickings validated = shipments confirmed"
+    if evidence.odoo_validated is None:
+        return Check(name, True, "not checked: the Odoo sink did not run")
+    differences = []
+    for tracking, shipment in sorted(evidence.shipments.items()):
+        done = evidence.odoo_validated.get(tracking, 0)
+        if done != 1:
+            differences.append(f"shipment {shipment} ({tracking}): {done} validated pickings")
+    for tracking, done in sorted(evidence.odoo_validated.items()):
+        if tracking not in evidence.shipments:
+            differences.append(f"{done} validated picking(s) with tracking {tracking} no shipment has")
+    return _check(name, differences, len(evidence.shipments), "shipments")
+
+
+def duplicate_checks(evidence: Evidence) -> list[Check]:
+    repeated: list[str] = []
+    total = 0
+    for topic, ids in sorted(evidence.event_ids.items()):
+        total += len(ids)
+        repeated.extend(f"{topic}: {event_id} x{n}" for event_id, n in Counter(ids).items() if n > 1)
+    twice = [
+        f"{order}: {len(copies)} different allocations"
+        for order, copies in sorted(evidence.allocations.items())
+        if len(copies) > 1
+    ]
+    unfinished = sorted(evidence.orders_placed - set(evidence.allocations) - evidence.orders_backordered)
+    rows = [
+        f"{table}: {count} rows for {expected} events"
+        for table, (count, expected) in sorted(evidence.planning_rows.items())
+        if count != expected
+    ]
+    return [
+        _check("no event published twice", repeated, total, "events"),
+        _check("no order allocated twice", twice, len(evidence.allocations), "allocated orders"),
+        _check(
+            "every order placed ended allocated or backordered",
+            [f"{order}: neither" for order in unfinished],
+            len(evidence.orders_placed),
+            "orders",
+        ),
+        _check("one planning row per event", rows, len(evidence.planning_rows), "planning tables"),
+    ]
+
+
+def dead_letter_check(evidence: Evidence) -> Check:
+    found, expected = evidence.dead_letters, evidence.expected_dead_letters
+    topics = set(found) | set(expected)
+    differences = [
+        f"{topic}: {found.get(topic, 0)} (expected {expected.get(topic, 0)})"
+        for topic in sorted(topics)
+        if found.get(topic, 0) != expected.get(topic, 0)
+    ]
+    total = sum(evidence.dead_letters.values())
+    check = _check("dead letters as expected", differences, len(topics), "dead-letter topics")
+    if check.ok:
+        return Check(check.name, True, f"{total} dead letters, as expected")
+    return check
+
+
+def reconcile(evidence: Evidence, events: Iterable[str] = ()) -> Report:
+    """Every check of the report."""
+    return Report(
+        (
+            *atp_checks(evidence),
+            channel_check(evidence),
+            odoo_atp_check(evidence),
+            odoo_check(evidence),
+            *duplicate_checks(evidence),
+            dead_letter_check(evidence),
+        ),
+        tuple(events),
+    )

@@ -1,0 +1,320 @@
+"""Replay a window of retained topics into one sink or into another topic (Kafka I/O).
+
+Windows are resolved once, at start (`resolve_windows`): ``offsets_for_times`` for date-times, the
+watermarks for open ends. Into a sink, the records go through `BoundedSinkRuntime` (the one sink
+runtime: same batching, retries, circuit breaker and dead letters) in a shadow consumer group, so the
+live group keeps running; into a topic, they are copied as they are (key, value, headers) plus
+``supplystream.replayed.from``, and the shadow group commits only what Kafka acknowledged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
+
+from sinks.base import SinkAdapter
+from sinks.metrics import SinkMetrics
+from sinks.routes import SinkRoutes
+from sinks.runtime import RunSummary
+from supplystream.clients import make_consumer, make_producer
+from supplystream.errors import ClusterError, DeserializationError, RegistryError, SupplyStreamError
+from supplystream.registry import SchemaRegistry
+from supplystream.serde import AvroDeserializer
+from supplystream.settings import Settings, SinkSettings
+from supplystream_app.operations.bounded import BoundedSinkRuntime
+from supplystream_app.operations.window import (
+    Pace,
+    PartitionWindow,
+    clamp_window,
+    epoch_millis,
+    offset_for_time,
+)
+
+REPLAYED_FROM = "supplystream.replayed.from"
+Bound = dt.datetime | int | None
+
+
+class ReplayError(SupplyStreamError):
+    """A replay could not finish safely; what it applied is committed in its shadow group."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """A record of the window, decoded for reading."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    event: dict[str, Any] | None
+    note: str = ""
+
+    def as_text(self) -> str:
+        body = json.dumps(self.event, default=str, sort_keys=True) if self.event is not None else self.note
+        return f"{self.topic}[{self.partition}]@{self.offset} key={self.key}  {body}"
+
+
+@dataclass
+class CopySummary:
+    """What a replay into a topic did."""
+
+    copied: int = 0
+    per_partition: dict[str, int] = field(default_factory=dict)
+
+
+def partitions_of(
+    consumer: Consumer, topics: Sequence[str], only: Sequence[int] | None
+) -> list[TopicPartition]:
+    """The partitions of ``topics`` (only those numbered in ``only``, if given)."""
+    metadata = consumer.list_topics(timeout=10)
+    found: list[TopicPartition] = []
+    for topic in topics:
+        described = metadata.topics.get(topic)
+        if described is None or described.error is not None:
+            raise ClusterError(f"topic {topic!r} does not exist: check the name (`supplystream catalog`)")
+        numbers = sorted(described.partitions)
+        if only:
+            missing = sorted(set(only) - set(numbers))
+            if missing:
+                raise ClusterError(f"topic {topic!r} has partitions {numbers}, not {missing}")
+            numbers = [n for n in numbers if n in only]
+        found.extend(TopicPartition(topic, n) for n in numbers)
+    return found
+
+
+def resolve_windows(
+    consumer: Consumer,
+    partitions: Sequence[TopicPartition],
+    start: Bound,
+    end: Bound,
+    *,
+    start_at_committed: bool = False,
+) -> list[PartitionWindow]:
+    """Each partition's window ``[start, end)``: date-times via ``offsets_for_times``, offsets clamped to
+    what is retained, ``None`` = the low watermark (or the group's committed offset when
+    ``start_at_committed``) and the high watermark captured now."""
+    committed: dict[tuple[str, int], int] = {}
+    if start_at_committed and start is None:
+        committed = {(tp.topic, tp.partition): tp.offset for tp in consumer.committed(list(partitions), 10)}
+    windows: list[PartitionWindow] = []
+    for tp in partitions:
+        low, high = consumer.get_watermark_offsets(tp, timeout=10, cached=False)
+        position = (tp.topic, tp.partition)
+        first = _offset(consumer, tp, start, high)
+        if first is None and committed.get(position, -1) >= 0:
+            first = committed[position]
+        windows.append(
+            clamp_window(tp.topic, tp.partition, low, high, start=first, end=_offset(consumer, tp, end, high))
+        )
+    return windows
+
+
+def _offset(consumer: Consumer, tp: TopicPartition, bound: Bound, high: int) -> int | None:
+    if bound is None or isinstance(bound, int):
+        return bound
+    [found] = consumer.offsets_for_times([TopicPartition(tp.topic, tp.partition, epoch_millis(bound))], 10)
+    if found.error is not None:
+        raise ClusterError(f"offsets_for_times on {tp.topic}[{tp.partition}]: {found.error}")
+    return offset_for_time(found.offset, high)
+
+
+def window_consumer(settings: Settings, group_id: str) -> Consumer:
+    """A consumer in ``group_id`` that reports the end of each partition."""
+    return make_consumer(settings, group_id, **{"enable.partition.eof": True})
+
+
+def sample_windows(settings: Settings, windows: Sequence[PartitionWindow], limit: int) -> list[Sample]:
+    """The first ``limit`` records of the windows, decoded (nothing is committed)."""
+    samples: list[Sample] = []
+    if limit <= 0:
+        return samples
+    consumer = make_consumer(
+        settings, f"supplystream.sample.{time.monotonic_ns()}", **{"enable.partition.eof": True}
+    )
+    registry = SchemaRegistry.from_settings(settings)
+    decode = AvroDeserializer(registry)
+    try:
+        for window in windows:
+            if window.size == 0 or len(samples) >= limit:
+                continue
+            consumer.assign([TopicPartition(window.topic, window.partition, window.start)])
+            samples.extend(decoded(m, decode) for m in _read(consumer, window, limit - len(samples)))
+            consumer.unassign()
+    finally:
+        consumer.close()
+        registry.close()
+    return samples
+
+
+def _read(consumer: Consumer, window: PartitionWindow, limit: int, timeout_s: float = 10.0) -> list[Message]:
+    found: list[Message] = []
+    deadline = time.monotonic() + timeout_s
+    while len(found) < limit and time.monotonic() < deadline:
+        for message in consumer.consume(min(limit, 500), 0.5):
+            error = message.error()
+            if error is not None:
+                if error.code() == KafkaError._PARTITION_EOF:
+                    return found
+                continue
+            if (message.offset() or 0) >= window.end:
+                return found
+            found.append(message)
+    return found[:limit]
+
+
+def decoded(message: Message, decode: AvroDeserializer) -> Sample:
+    key = message.key()
+    value = message.value()
+    event: dict[str, Any] | None = None
+    note = "tombstone" if value is None else ""
+    if value is not None:
+        try:
+            event = dict(decode(value))
+        except (DeserializationError, RegistryError) as exc:
+            note = f"not decodable: {exc}"
+    return Sample(
+        message.topic() or "",
+        message.partition() or 0,
+        message.offset() or 0,
+        key.decode("utf-8", "replace") if key is not None else None,
+        event,
+        note,
+    )
+
+
+def copy_windows(
+    settings: Settings,
+    windows: Sequence[PartitionWindow],
+    to_topic: str,
+    group_id: str,
+    *,
+    rate: float | None = None,
+    stop: threading.Event | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> CopySummary:
+    """Copy the windows' records to ``to_topic`` (same key, value and headers, plus where they came from);
+    the shadow group commits each batch after Kafka acknowledged it."""
+    stop = stop or threading.Event()
+    summary = CopySummary()
+    live = [w for w in windows if w.size > 0]
+    consumer = window_consumer(settings, group_id)
+    producer = make_producer(settings, **{"linger.ms": 5})
+    pace = Pace(rate, time.monotonic()) if rate else None
+    pending = {(w.topic, w.partition): w for w in live}
+    try:
+        consumer.assign([TopicPartition(w.topic, w.partition, w.start) for w in live])
+        while pending and not stop.is_set():
+            wanted = 1000 if pace is None else pace.batch(1000)
+            if pace is not None and stop.wait(pace.wait_before(time.monotonic())):
+                break
+            batch: list[Message] = []
+            for message in consumer.consume(wanted, 0.5):
+                position = (message.topic() or "", message.partition() or 0)
+                error = message.error()
+                window = pending.get(position)
+                if window is None:
+                    continue
+                if error is not None:
+                    if error.code() == KafkaError._PARTITION_EOF:
+                        pending.pop(position)
+                    continue
+                if (message.offset() or 0) >= window.end:
+                    pending.pop(position)
+                    continue
+                batch.append(message)
+                if (message.offset() or 0) + 1 >= window.end:
+                    pending.pop(position)
+            if pace is not None:
+                pace.release(len(batch))
+            _produce_acknowledged(producer, to_topic, batch)
+            commit_batch(consumer, batch)
+            summary.copied += len(batch)
+            for message in batch:
+                label = f"{message.topic()}[{message.partition()}]"
+                summary.per_partition[label] = summary.per_partition.get(label, 0) + 1
+            if on_progress is not None and batch:
+                on_progress(len(batch))
+    finally:
+        producer.flush(30)
+        consumer.close()
+    return summary
+
+
+def _produce_acknowledged(producer: Producer, to_topic: str, batch: Sequence[Message]) -> None:
+    errors: list[str] = []
+
+    def delivered(err: KafkaError | None, _msg: Message) -> None:
+        if err is not None:
+            errors.append(err.str())
+
+    for message in batch:
+        raw = message.headers() or []
+        pairs = raw.items() if isinstance(raw, dict) else raw
+        headers: list[tuple[str, str | bytes | None]] = [(n, v) for n, v in pairs if n != REPLAYED_FROM]
+        headers.append(
+            (REPLAYED_FROM, f"{message.topic()}@{message.partition()}:{message.offset()}".encode())
+        )
+        while True:
+            try:
+                producer.produce(
+                    to_topic, key=message.key(), value=message.value(), headers=headers, on_delivery=delivered
+                )
+                break
+            except BufferError:
+                producer.poll(0.05)
+    remaining = producer.flush(30)
+    if remaining or errors:
+        raise ReplayError(
+            f"Kafka did not acknowledge {remaining + len(errors)} records on {to_topic} "
+            f"({'; '.join(errors[:3]) or 'timed out'}); the shadow group committed only what was "
+            "acknowledged before: run the replay again (from its window) after checking the topic exists"
+        )
+
+
+def commit_batch(consumer: Consumer, batch: Sequence[Message]) -> None:
+    """Commit, per partition, the offset after the batch's last record."""
+    ends: dict[tuple[str, int], int] = {}
+    for message in batch:
+        ends[(message.topic() or "", message.partition() or 0)] = (message.offset() or 0) + 1
+    if ends:
+        consumer.commit(
+            offsets=[TopicPartition(t, p, o) for (t, p), o in sorted(ends.items())], asynchronous=False
+        )
+
+
+def replay_into_sink(
+    settings: Settings,
+    adapter: SinkAdapter,
+    windows: Sequence[PartitionWindow],
+    *,
+    group_id: str,
+    dead_letter_topic: str,
+    config: SinkSettings | None = None,
+    metrics: SinkMetrics | None = None,
+    rate: float | None = None,
+    stop: threading.Event | None = None,
+    on_step: Callable[[BoundedSinkRuntime], None] | None = None,
+) -> RunSummary:
+    """Apply the windows with ``adapter`` through the sink runtime in the shadow group ``group_id``."""
+    topics = tuple(sorted({w.topic for w in windows}))
+    routes = SinkRoutes(adapter.name, group_id, topics, dead_letter_topic)
+    runtime = BoundedSinkRuntime(
+        adapter, settings, routes=routes, windows=windows, config=config, metrics=metrics, rate=rate
+    )
+    try:
+        runtime.run_to_end(stop or threading.Event(), on_step)
+        if not runtime.finished:
+            raise ReplayError(
+                f"the replay stopped before the end ({runtime.done:,} of {runtime.total:,} offsets); what "
+                f"was applied is committed in group {group_id}"
+            )
+        return runtime.summary
+    finally:
+        runtime.close()
