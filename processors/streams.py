@@ -20,7 +20,6 @@ from typing import Any
 import faust
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import NewTopic
-from faust.types import TP
 
 from processors.config import ProcessorConfig
 from supplystream.clients import make_admin
@@ -256,10 +255,6 @@ async def dead_letter(dlq: Any, consumer: str, message: Any, error: BaseExceptio
         error,
         extra={"topic": message.topic, "offset": message.offset, "consumer": consumer},
     )
-
-
-def tp_of(message: Any) -> TP:
-    return TP(message.topic, message.partition)
 
 
 def header(message: Any, name: str) -> str:

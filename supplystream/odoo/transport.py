@@ -159,7 +159,3 @@ class JsonRpcTransport:
         """``object.execute_kw``."""
         with odoo_errors(self._url, model, method):
             return self._connection().execute_kw(model, method, args, kwargs)
-
-    def forget_session(self) -> None:
-        """Drop the connection so the next call reconnects (after Odoo was down)."""
-        self._odoo = None

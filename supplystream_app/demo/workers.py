@@ -127,10 +127,6 @@ class Workers:
     def __iter__(self) -> Iterator[Worker]:
         return iter(self.members.values())
 
-    def start_all(self, names: Iterable[str] | None = None) -> None:
-        for name in names if names is not None else self.members:
-            self.members[name].start()
-
     def supervise(self) -> list[str]:
         """Restart every worker that exited without being asked to; the names restarted."""
         restarted = []
