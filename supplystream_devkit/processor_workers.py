@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,22 +17,16 @@ from confluent_kafka import KafkaException, TopicPartition
 from processors.atp_processor import COMMANDS, TRANSLATED
 from processors.order_router import REPLIES
 from sinks.lag import group_lag
-from supplystream.clients import make_consumer
+from supplystream.kafka_io import header_map, read_to_end
 from supplystream.paths import project_root
 from supplystream.settings import Settings
+from supplystream_devkit.ports import free_port
 
 #: Each application's input topics: it has caught up when its group's lag on them is zero.
 INPUTS = {
     "atp-processor": ["stock.moved", COMMANDS, *TRANSLATED],
     "order-router": ["order.placed", REPLIES],
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -88,21 +81,6 @@ class Worker:
         return self.process is not None and self.process.poll() is None
 
 
-def end_offsets(settings: Settings, topic: str) -> dict[int, tuple[int, int]]:
-    """Low and high watermark per partition."""
-    consumer = make_consumer(settings, f"watermarks.{time.monotonic_ns()}")
-    try:
-        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10) for p in partitions}
-    finally:
-        consumer.close()
-
-
-def count(settings: Settings, topic: str) -> int:
-    """Records in ``topic`` (high minus low watermark, summed)."""
-    return sum(high - low for low, high in end_offsets(settings, topic).values())
-
-
 #: What the last `caught_up` call saw per group (lagging partitions, or the error): for failure messages.
 LAST_SEEN: dict[str, str] = {}
 
@@ -140,26 +118,8 @@ class Stored:
 
 def read_topic(settings: Settings, topic: str) -> list[Stored]:
     """Every record of ``topic`` up to its end offsets now, in offset order per partition."""
-    ends = end_offsets(settings, topic)
-    consumer = make_consumer(settings, f"reader.{time.monotonic_ns()}")
-    consumer.assign([TopicPartition(topic, p, low) for p, (low, _) in ends.items()])
-    remaining = {p for p, (low, high) in ends.items() if high > low}
-    found: list[Stored] = []
-    deadline = time.monotonic() + 120
-    try:
-        while remaining and time.monotonic() < deadline:
-            for message in consumer.consume(2000, timeout=0.5):
-                if message.error() is not None:
-                    continue
-                partition, offset = message.partition() or 0, message.offset() or 0
-                raw: Any = message.headers() or []
-                found.append(
-                    Stored(partition, offset, message.key() or b"", message.value() or b"", dict(raw))
-                )
-                if offset + 1 >= ends[partition][1]:
-                    remaining.discard(partition)
-    finally:
-        consumer.close()
-    if remaining:
-        raise TimeoutError(f"could not read {topic} to its end (partitions {sorted(remaining)})")
+    found = [
+        Stored(m.partition() or 0, m.offset() or 0, m.key() or b"", m.value() or b"", header_map(m))
+        for m in read_to_end(settings, topic, f"reader.{time.monotonic_ns()}", timeout_s=120)
+    ]
     return sorted(found, key=lambda r: (r.partition, r.offset))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -44,6 +43,7 @@ from supplystream_app.demo.view import render
 from supplystream_app.demo.watch import Watch
 from supplystream_app.demo.watchdog import Watchdog
 from supplystream_app.demo.workers import Worker, Workers, stop_leftovers
+from supplystream_devkit.ports import free_port
 from supplystream_devkit.stack.local_stack import LocalStack
 from supplystream_devkit.stack.odoo11 import DATABASE as ODOO11_DATABASE
 from supplystream_devkit.stack.private import STATE_DIRS, prepare_contracts
@@ -57,13 +57,6 @@ TOKEN_VARIABLE = "SUPPLYSTREAM_DEMO_CHANNEL_TOKEN"  # noqa: S105 - the name of a
 
 class DemoError(SupplyStreamError):
     """The demo could not run to its report (the message says which step and where its log is)."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from supplystream.registry import SchemaRegistry
 from supplystream.settings import KafkaSettings, RegistrySettings, Settings
 from supplystream.topics.cluster import apply_plan
 from supplystream.topics.sync import plan_catalog
+from supplystream_devkit.ports import free_port
 
 #: The state `stack up` keeps under a home; wiped before a private stack starts.
 STATE_DIRS = ("kafka", "postgres", "registry", "logs")
@@ -41,14 +41,6 @@ class PrivateStack:
 
     env: dict[str, str]
     settings: Settings
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now (127.0.0.1)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from supplystream.registry import SchemaRegistry
 from supplystream.settings import Settings, StackSettings
 from supplystream.topics.cluster import apply_plan
 from supplystream.topics.sync import plan_catalog
+from supplystream_devkit.ports import free_port
 from supplystream_devkit.processor_workers import Worker
 from supplystream_devkit.stack.layout import StackLayout
 from supplystream_devkit.stack.odoo11 import Odoo11, find_python37
@@ -39,13 +39,6 @@ class OdooStack:
         return Odoo11(self.settings, StackLayout(self.settings.root))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def odoo_stack() -> Iterator[OdooStack]:
     """`stack up --with-odoo` on the test home, with a fresh database; `stack down` afterwards."""
@@ -54,7 +47,7 @@ def odoo_stack() -> Iterator[OdooStack]:
     except PrerequisiteMissingError as exc:
         pytest.skip(str(exc))
     ports = {
-        name: _free_port()
+        name: free_port()
         for name in ("kafka", "controller", "registry", "management", "pg", "odoo", "standin")
     }
     settings = StackSettings(

@@ -29,10 +29,10 @@ from pydantic import SecretStr
 from processors.streams import _credentials
 from supplystream.clients import make_admin, make_consumer, make_producer
 from supplystream.settings import KafkaSettings, Settings, StackSettings, load_settings
+from supplystream_devkit.ports import free_port
 from supplystream_devkit.stack import kafka_broker
 from supplystream_devkit.stack.kafka_broker import KafkaBroker
 from supplystream_devkit.stack.layout import StackLayout
-from supplystream_devkit.stack.private import free_port
 from tests.conftest import supplystream_cli
 
 pytestmark = pytest.mark.integration

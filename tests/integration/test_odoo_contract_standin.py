@@ -3,7 +3,6 @@ module); test_odoo_contract_standin19.py runs it against the stand-in as Odoo 19
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -15,23 +14,17 @@ import pytest
 
 from supplystream.errors import OdooUnavailableError
 from supplystream.odoo.client import OdooClient
+from supplystream_devkit.ports import free_port
 from tests.integration.odoo_contract import OdooBackend, OdooContract
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class StandinProcess:
     """A stand-in on its own port and data directory, which a test may kill and restart."""
 
     def __init__(self, data: Path, odoo_version: int = 17) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.data = data
         self.odoo_version = odoo_version
         self.url = f"http://127.0.0.1:{self.port}"

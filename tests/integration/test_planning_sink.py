@@ -8,7 +8,6 @@ cluster (own home and port) that it stops for 30 s.
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from supplystream.events import Event, OrderLine, OrderPlaced, ShipTo
 from supplystream.paths import project_root
 from supplystream.settings import Settings, StackSettings
 from supplystream_devkit.planning_stream import SOURCE, State, expected_state, planning_stream
+from supplystream_devkit.ports import free_port
 from supplystream_devkit.stack.layout import StackLayout
 from supplystream_devkit.stack.postgres import PostgresCluster
 from tests.integration.sink_contract import SinkContract
@@ -44,17 +44,10 @@ class PlanningTarget:
     cluster: PostgresCluster | None = None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def private_postgres() -> Iterator[PostgresCluster]:
     """A PostgreSQL cluster only these tests use (initialised once under .stack/, new port per run)."""
-    settings = StackSettings(home=PRIVATE_HOME, postgres_port=_free_port())
+    settings = StackSettings(home=PRIVATE_HOME, postgres_port=free_port())
     cluster = PostgresCluster(settings, StackLayout(settings.root))
     cluster.stop()  # a run that died before its teardown left it running on another port
     cluster.start(lambda _line: None)

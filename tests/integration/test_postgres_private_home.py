@@ -18,9 +18,9 @@ import psycopg
 import pytest
 
 from supplystream.settings import StackSettings
+from supplystream_devkit.ports import free_port
 from supplystream_devkit.stack.layout import StackLayout
 from supplystream_devkit.stack.postgres import PostgresCluster
-from supplystream_devkit.stack.private import free_port
 
 pytestmark = pytest.mark.integration
 

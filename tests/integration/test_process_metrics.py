@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -26,17 +25,11 @@ from supplystream.contracts.registration import load_contracts, register_all, va
 from supplystream.paths import project_root
 from supplystream.registry import SchemaRegistry
 from supplystream.settings import Settings
+from supplystream_devkit.ports import free_port
 
 pytestmark = pytest.mark.integration
 
 SECRET = "metrics-test-secret"  # noqa: S105 - a test fixture, not a credential
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def request(url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:

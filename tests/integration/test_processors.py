@@ -32,13 +32,13 @@ from supplystream.contracts.registration import load_contracts
 from supplystream.publisher import Publisher
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
+from supplystream.kafka_io import record_count
 from supplystream.settings import Settings
+from supplystream_devkit.ports import free_port
 from supplystream_devkit.processor_workers import (
     LAST_SEEN,
     Worker,
     caught_up,
-    count,
-    free_port,
     log_tail,
     read_topic,
 )
@@ -69,7 +69,7 @@ def _run_with_kills(settings: Settings, atp: Worker, router: Worker) -> None:
     router.start()
     # Kill each worker once the stream is well under way, and start it again.
     _wait(
-        lambda: _running(atp, router) and count(settings, "atp.changed") >= 1500,
+        lambda: _running(atp, router) and record_count(settings, "atp.changed") >= 1500,
         180,
         "the ATP processor to publish 1,500 changes",
         (atp, router),
@@ -77,7 +77,7 @@ def _run_with_kills(settings: Settings, atp: Worker, router: Worker) -> None:
     atp.kill()
     atp.start()
     _wait(
-        lambda: _running(atp, router) and count(settings, "order.allocated") >= 150,
+        lambda: _running(atp, router) and record_count(settings, "order.allocated") >= 150,
         180,
         "150 allocations",
         (atp, router),
@@ -147,7 +147,7 @@ def _check_no_order_allocated_twice(settings: Settings, decode: Decode) -> None:
         allocations[value["order_id"]].add((str(value["event_id"]), repr(lines)))
     twice = {order: copies for order, copies in allocations.items() if len(copies) > 1}
     assert not twice, f"orders allocated more than once, differently: {list(twice.items())[:5]}"
-    placed = count(settings, "order.placed")
+    placed = record_count(settings, "order.placed")
     backordered = {decode(r.value)["order_id"] for r in read_topic(settings, "order.backordered")}
     finished = set(allocations) | backordered
     assert len(finished) == placed, (

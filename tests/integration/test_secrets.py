@@ -31,7 +31,7 @@ from supplystream.errors import OdooError
 from supplystream.odoo.transport import JsonRpcTransport
 from supplystream.settings import Settings, load_settings
 from supplystream_app.cli import app
-from supplystream_devkit.stack.private import free_port
+from supplystream_devkit.ports import free_port
 
 pytestmark = pytest.mark.integration
 

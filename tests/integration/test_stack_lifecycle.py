@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,16 +16,10 @@ from supplystream.contracts.registration import load_contracts, value_subjects
 from supplystream.paths import project_root
 from supplystream.registry import SchemaRegistry
 from supplystream.settings import Settings
+from supplystream_devkit.ports import free_port
 from tests.conftest import registry_config, supplystream_cli
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _processes_mentioning(text: str) -> list[str]:
@@ -49,12 +42,12 @@ def stack_env() -> Iterator[tuple[Path, dict[str, str]]]:
     home.mkdir(parents=True)
     env = {
         "SUPPLYSTREAM_STACK__HOME": str(home),
-        "SUPPLYSTREAM_STACK__KAFKA_PORT": str(_free_port()),
-        "SUPPLYSTREAM_STACK__CONTROLLER_PORT": str(_free_port()),
-        "SUPPLYSTREAM_STACK__REGISTRY_PORT": str(_free_port()),
-        "SUPPLYSTREAM_STACK__REGISTRY_MANAGEMENT_PORT": str(_free_port()),
-        "SUPPLYSTREAM_STACK__POSTGRES_PORT": str(_free_port()),
-        "SUPPLYSTREAM_STACK__ODOO_STANDIN_PORT": str(_free_port()),
+        "SUPPLYSTREAM_STACK__KAFKA_PORT": str(free_port()),
+        "SUPPLYSTREAM_STACK__CONTROLLER_PORT": str(free_port()),
+        "SUPPLYSTREAM_STACK__REGISTRY_PORT": str(free_port()),
+        "SUPPLYSTREAM_STACK__REGISTRY_MANAGEMENT_PORT": str(free_port()),
+        "SUPPLYSTREAM_STACK__POSTGRES_PORT": str(free_port()),
+        "SUPPLYSTREAM_STACK__ODOO_STANDIN_PORT": str(free_port()),
     }
     yield home, env
     supplystream_cli("stack", "down", env=env)
