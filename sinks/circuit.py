@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 
-from sinks.backoff import Backoff
+from supplystream.backoff import Backoff
 
 
 class CircuitState(enum.IntEnum):

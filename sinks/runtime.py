@@ -45,7 +45,6 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
-from sinks.backoff import Backoff
 from sinks.base import (
     NotYetApplicableError,
     PermanentSinkError,
@@ -59,6 +58,7 @@ from sinks.circuit import close as close_circuit
 from sinks.lag import committed_lag
 from sinks.metrics import SinkMetrics, process_metrics
 from sinks.routes import SinkRoutes, routes_for
+from supplystream.backoff import Backoff
 from supplystream.clients import make_consumer, make_producer
 from supplystream.contracts.registration import load_contracts
 from supplystream.dead_letters import DeadLetter, Failure, Stage, dead_letter_headers, failure_of

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from supplystream.backoff import Backoff
 from supplystream.errors import (
     OdooAuthenticationError,
     OdooConcurrentUpdateError,
@@ -107,6 +108,12 @@ def _hashable(value: Any) -> Any:
     return value
 
 
+#: Waits between retries of a concurrent update: ``min(2, 0.05 * 2**attempt)`` seconds, scaled by a
+#: uniform 0.5 .. 1.5 (written as `Backoff`: nominal ``0.15 * 2**(attempt-1)`` capped at 3 s, the top
+#: two thirds random).
+CONCURRENCY_BACKOFF = Backoff(base_s=0.15, factor=2.0, max_s=3.0, jitter=2 / 3)
+
+
 class OdooClient:
     """A logged-in, version-aware, instrumented connection to one Odoo database."""
 
@@ -190,7 +197,7 @@ class OdooClient:
                 self._count(model, method, started, exc)
                 if isinstance(exc, OdooConcurrentUpdateError) and attempt < self._retries:
                     attempt += 1
-                    self._sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))  # noqa: S311 - jitter
+                    self._sleep(CONCURRENCY_BACKOFF.delay(attempt, random.random()))  # noqa: S311 - jitter
                     continue
                 if isinstance(exc, OdooAuthenticationError) and not relogged:
                     relogged = True  # the session expired or the password rotated: log in again, once

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sinks.backoff import Backoff
+from supplystream.backoff import Backoff
 
 
 def test_delays_double_until_the_cap() -> None:

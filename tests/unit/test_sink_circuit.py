@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sinks.backoff import Backoff
 from sinks.circuit import Circuit, CircuitState, close, probe_due, probe_failed, seconds_to_probe, trip
+from supplystream.backoff import Backoff
 
 SCHEDULE = Backoff(base_s=1.0, factor=2.0, max_s=8.0, jitter=0.0)
 
