@@ -6,13 +6,12 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from processors.routing import RoutingPolicy, Site
 from supplystream.atp import AtpPolicy
-from supplystream.errors import ConfigurationError
 from supplystream.paths import project_root
+from supplystream.yaml_files import load_yaml_model
 
 DEFAULT_FILE = Path("deploy/processors.yaml")
 
@@ -92,18 +91,9 @@ class ProcessorConfig(_Model):
 
 def load_processor_config(path: Path | None = None) -> ProcessorConfig:
     """Read and check the file (default: the project's deploy/processors.yaml)."""
-    path = path or project_root() / DEFAULT_FILE
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise ConfigurationError(
-            f"cannot read the processors' configuration {path}: {exc}; "
-            "set SUPPLYSTREAM_PROCESSORS__CONFIG_FILE to an existing file"
-        ) from exc
-    except yaml.YAMLError as exc:
-        raise ConfigurationError(f"{path} is not valid YAML: {exc}") from exc
-    try:
-        return ProcessorConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise ConfigurationError(f"{path}: {problems}") from exc
+    return load_yaml_model(
+        path or project_root() / DEFAULT_FILE,
+        ProcessorConfig,
+        "the processors' configuration",
+        hint="set SUPPLYSTREAM_PROCESSORS__CONFIG_FILE to an existing file",
+    )

@@ -20,7 +20,20 @@ class ConfigurationError(SupplyStreamError):
     exit_code = 2
 
 
-class CatalogError(ConfigurationError):
+class ConfigFileError(ConfigurationError):
+    """A YAML file (topics.yaml, processors.yaml, channels, webhooks) is unreadable, is not YAML or does
+    not fit its model (`supplystream.yaml_files.load_yaml_model`). ``source`` names the file,
+    ``locations`` are the pydantic error locations (empty when the file could not be read or parsed)."""
+
+    def __init__(
+        self, message: str, *, source: str | None = None, locations: tuple[tuple[int | str, ...], ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.source = source
+        self.locations = locations
+
+
+class CatalogError(ConfigFileError):
     """topics.yaml is malformed: wrong type, unknown key, duplicate topic, bad config name."""
 
 

@@ -14,12 +14,12 @@ import typing
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from producers.webhooks.errors import WebhookConfigError
 from producers.webhooks.jsonpath import parse_path
 from supplystream.events import Event, OrderPlaced, PurchaseReceived, ShipmentConfirmed
+from supplystream.yaml_files import load_yaml_model, validate_model
 
 Kind = Literal["shipment-confirmed", "tracking-update", "order-placed", "receipt-confirmed"]
 
@@ -154,21 +154,9 @@ def _check_mapping(event: type[Event], kind: str, mapping: KindMapping) -> None:
 
 def parse_config(data: Any, source: str = "webhooks config") -> WebhooksConfig:
     """Validate already-parsed configuration data."""
-    try:
-        return WebhooksConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or '(top)'}: {error['msg']}" for error in exc.errors()
-        )
-        raise WebhookConfigError(f"{source} is invalid: {problems}") from None
+    return validate_model(data, WebhooksConfig, source, error=WebhookConfigError)
 
 
 def load_config(path: Path) -> WebhooksConfig:
     """Read and validate a YAML configuration file."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise WebhookConfigError(f"cannot read the webhooks config {path}: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise WebhookConfigError(f"{path} is not valid YAML: {exc}") from exc
-    return parse_config(data, str(path))
+    return load_yaml_model(path, WebhooksConfig, "the webhooks config", error=WebhookConfigError)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from supplystream.errors import ConfigurationError, SupplyStreamError
+from supplystream.errors import ConfigFileError, SupplyStreamError
 
 
 class WebhookError(SupplyStreamError):
     """Root of the webhook source's errors."""
 
 
-class WebhookConfigError(ConfigurationError, WebhookError):
+class WebhookConfigError(ConfigFileError, WebhookError):
     """The webhooks configuration file is unreadable or invalid."""
 
 

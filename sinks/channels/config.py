@@ -13,11 +13,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_core import ErrorDetails
 
 from supplystream.atp import ChannelBuffer
 from supplystream.errors import ConfigurationError
+from supplystream.yaml_files import load_yaml_model, parse_yaml_model
 
 
 class _Model(BaseModel):
@@ -142,30 +143,23 @@ class ChannelsFile(_Model):
 
 
 def parse_channels(text: str, source: str = "channels file") -> ChannelsFile:
-    """Validate YAML text; ConfigurationError names the channel and field at fault."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigurationError(f"{source} is not valid YAML: {exc}") from exc
-    try:
-        return ChannelsFile.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(_describe(err["loc"], err["msg"], data) for err in exc.errors())
-        raise ConfigurationError(f"{source} is invalid: {problems}") from exc
+    """Validate YAML text; ConfigFileError names the channel and field at fault."""
+    return parse_yaml_model(text, ChannelsFile, source, describe=_describe)
 
 
 def load_channels(path: Path) -> ChannelsFile:
     """Read and validate the channels file at ``path``."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigurationError(
-            f"cannot read the channels file {path} ({exc.strerror}): set SUPPLYSTREAM_SINKS__CHANNELS_FILE"
-        ) from exc
-    return parse_channels(text, str(path))
+    return load_yaml_model(
+        path,
+        ChannelsFile,
+        "the channels file",
+        hint="set SUPPLYSTREAM_SINKS__CHANNELS_FILE",
+        describe=_describe,
+    )
 
 
-def _describe(loc: tuple[int | str, ...], message: str, data: object) -> str:
+def _describe(error: ErrorDetails, data: object) -> str:
+    loc, message = error["loc"], error["msg"]
     parts = [str(p) for p in loc]
     if len(loc) >= 2 and loc[0] == "channels" and isinstance(loc[1], int) and isinstance(data, dict):
         channels = data.get("channels")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,13 +21,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
 from supplystream.errors import CatalogError
 from supplystream.topics.acls import AclRule, AclSpec, bindings_for
+from supplystream.yaml_files import load_yaml_model, parse_yaml_model
 
 #: Topic-level configuration names Kafka 4.x accepts (org.apache.kafka.common.config.TopicConfig).
 KAFKA_TOPIC_CONFIGS = frozenset(
@@ -343,20 +344,25 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 def parse_catalog(text: str, source: str = "topics.yaml") -> TopicCatalog:
     """Validate catalog text; every problem names the topic and the field."""
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{source} is not valid YAML: {exc}") from exc
-    except CatalogError as exc:
-        raise CatalogError(f"{source}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise CatalogError(f"{source} must be a mapping with `version` and `topics`")
-    _refuse_duplicate_topics(data, source)
-    try:
-        return TopicCatalog.model_validate(data)
-    except ValidationError as exc:
-        lines = [_describe(error, data) for error in exc.errors()]
-        raise CatalogError(f"{source} is invalid:\n" + "\n".join(f"  - {line}" for line in lines)) from exc
+    return parse_yaml_model(
+        text,
+        TopicCatalog,
+        source,
+        error=CatalogError,
+        describe=_describe,
+        bulleted=True,
+        loader=_UniqueKeyLoader,
+        check=_catalog_check(source),
+    )
+
+
+def _catalog_check(source: str) -> Callable[[Any], None]:
+    def check(data: Any) -> None:
+        if not isinstance(data, dict):
+            raise CatalogError(f"{source} must be a mapping with `version` and `topics`", source=source)
+        _refuse_duplicate_topics(data, source)
+
+    return check
 
 
 def _refuse_duplicate_topics(data: dict[str, Any], source: str) -> None:
@@ -377,11 +383,16 @@ def _refuse_duplicate_topics(data: dict[str, Any], source: str) -> None:
 
 def load_catalog(path: Path) -> TopicCatalog:
     """Read and validate a topics.yaml file."""
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise CatalogError(f"cannot read topic catalog {path}: {exc.strerror}") from exc
-    return parse_catalog(text, str(path))
+    return load_yaml_model(
+        path,
+        TopicCatalog,
+        "topic catalog",
+        error=CatalogError,
+        describe=_describe,
+        bulleted=True,
+        loader=_UniqueKeyLoader,
+        check=_catalog_check(str(path)),
+    )
 
 
 def _describe(error: Any, data: dict[str, Any]) -> str:
