@@ -47,6 +47,7 @@ from processors.atp_processor import APP_ID
 from processors.config import load_processor_config
 from supplystream.clients import make_admin, make_consumer, make_producer
 from supplystream.events import MoveKind, Source, StockMoved
+from supplystream.kafka_io import flush_or_raise, produce_with_backpressure
 from supplystream.paths import project_root
 from supplystream.publisher import EventEncoder
 from supplystream.settings import Settings, load_settings
@@ -137,15 +138,8 @@ class Moves:
 def produce_all(producer: Producer, topic: str, records: Sequence[Record]) -> None:
     """Produce every record and wait for their acknowledgements."""
     for key, value, headers in records:
-        while True:
-            try:
-                producer.produce(topic, key=key, value=value, headers=headers)
-                break
-            except BufferError:
-                producer.poll(0.05)
-        producer.poll(0)
-    if producer.flush(300):
-        raise SystemExit(f"the bench producer left records on {topic} unacknowledged")
+        produce_with_backpressure(producer, topic, value, key=key, headers=headers)
+    flush_or_raise(producer, 300, what=f"bench records on {topic}")
 
 
 # -- watching Kafka ----------------------------------------------------------------------------
@@ -276,14 +270,9 @@ def passthrough(source: str, target: str) -> None:
         for message in consumer.consume(500, timeout=0.005):
             if message.error() is not None:
                 continue
-            while True:
-                try:
-                    producer.produce(
-                        target, key=message.key(), value=message.value(), headers=message.headers()
-                    )
-                    break
-                except BufferError:
-                    producer.poll(0.01)
+            produce_with_backpressure(
+                producer, target, message.value(), key=message.key(), headers=message.headers(), poll_s=0.01
+            )
             dirty = True
         producer.poll(0)
         if dirty and time.monotonic() - last_commit >= interval:

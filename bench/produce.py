@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from bench.report import Figure
 from supplystream.clients import make_producer
+from supplystream.kafka_io import flush_or_raise, produce_with_backpressure
 from supplystream.publisher import Publisher
 from supplystream.settings import load_settings
 from supplystream_devkit.roundtrip import sample_event
@@ -47,15 +48,8 @@ def main(argv: Sequence[str] | None = None) -> list[Figure]:
 
             started = time.perf_counter()
             for key, value in prepared:
-                while True:
-                    try:
-                        raw.produce(route.topic.name, key=key, value=value)
-                        break
-                    except BufferError:
-                        raw.poll(0.05)
-                raw.poll(0)
-            if raw.flush(120):
-                raise SystemExit("the raw producer left events unacknowledged")
+                produce_with_backpressure(raw, route.topic.name, value, key=key)
+            flush_or_raise(raw, 120, what="events of the raw producer")
             raw_rates.append(args.events / (time.perf_counter() - started))
     ours, theirs = statistics.median(ours_rates), statistics.median(raw_rates)
     ratio = ours / theirs

@@ -35,11 +35,11 @@ from supplystream.atp import StockPosition
 from supplystream.clients import make_admin, make_producer
 from supplystream.contracts.registration import load_contracts
 from supplystream.errors import SupplyStreamError
+from supplystream.kafka_io import read_to_end
 from supplystream.publisher import Publisher
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings
-from supplystream.topic_reader import read_to_end
 
 INPUTS = ("stock.moved", *TRANSLATED)
 CHANGELOG = f"{APP_ID}-{TABLE}-changelog"

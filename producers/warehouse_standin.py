@@ -49,11 +49,11 @@ from supplystream.errors import (
     SupplyStreamError,
 )
 from supplystream.events import Event, OrderAllocated, OrderCancelled, ShipmentConfirmed, StockMoved
+from supplystream.kafka_io import read_to_end
 from supplystream.publisher import Delivery, Publisher
 from supplystream.registry import SchemaRegistry, is_unknown_schema
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings
-from supplystream.topic_reader import read_to_end
 from supplystream.topics.catalog import TopicCatalog
 
 log = logging.getLogger("supplystream.wms_standin")

@@ -137,5 +137,10 @@ class PublishError(SupplyStreamError):
     """Kafka did not acknowledge an event (or it cannot be routed to a topic)."""
 
 
+class DeliveryError(PublishError):
+    """Kafka did not acknowledge records in time or refused them, or the producer's queue stayed full
+    (`supplystream.kafka_io.flush_or_raise`, `produce_with_backpressure`)."""
+
+
 class ConsumerGroupActiveError(SupplyStreamError):
     """An operation that needs a consumer group without members found members in it."""

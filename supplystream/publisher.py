@@ -28,6 +28,7 @@ from supplystream.contracts.registration import load_contracts
 from supplystream.contracts.schemas import EventSchema
 from supplystream.errors import PublishError
 from supplystream.events import Event
+from supplystream.kafka_io import produce_with_backpressure
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroSerializer
 from supplystream.settings import Settings
@@ -265,21 +266,15 @@ class Publisher:
             route.latency.observe(time.perf_counter() - started)
             future.set_result(Delivery(event_id, topic_name, msg.partition() or 0, msg.offset() or 0))
 
-        deadline = time.monotonic() + self._queue_wait_s
-        while True:
-            try:
-                self._producer.produce(
-                    topic_name, value=value, key=encoded.key, headers=headers, on_delivery=on_delivery
-                )
-                break
-            except BufferError:
-                # The local queue is full: serve deliveries until there is room (never drop).
-                if time.monotonic() > deadline:
-                    raise PublishError(
-                        f"the producer queue stayed full for {self._queue_wait_s:.0f}s: is Kafka reachable?"
-                    ) from None
-                self._producer.poll(0.05)
-        self._producer.poll(0)
+        produce_with_backpressure(
+            self._producer,
+            topic_name,
+            value,
+            key=encoded.key,
+            headers=headers,
+            on_delivery=on_delivery,
+            wait_s=self._queue_wait_s,
+        )
         return future
 
     def publish_all(self, events: Iterable[Event], timeout_s: float = 60.0) -> list[Delivery]:

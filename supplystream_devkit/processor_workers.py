@@ -10,9 +10,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from confluent_kafka import KafkaException, TopicPartition
+from confluent_kafka import KafkaException
 
 from processors.atp_processor import COMMANDS, TRANSLATED
 from processors.order_router import REPLIES

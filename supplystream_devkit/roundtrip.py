@@ -23,6 +23,7 @@ from supplystream.clients import make_admin, make_consumer, make_producer
 from supplystream.contracts.schemas import EventSchema
 from supplystream.errors import ClusterError
 from supplystream.events import MoveKind, Source, StockMoved
+from supplystream.kafka_io import flush_or_raise, produce_with_backpressure
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer, AvroSerializer
 from supplystream.settings import Settings
@@ -120,25 +121,18 @@ def _produce(
 
     report(f"producing {len(events)} stock.moved events (Avro, schema id {serialize.schema_id}) to {topic}")
     for event in events:
-        while True:
-            try:
-                producer.produce(
-                    topic,
-                    key=f"{event.sku}|{event.warehouse}".encode(),
-                    value=serialize(event.to_record()),
-                    headers=[
-                        ("event_type", event.event_type.encode()),
-                        ("correlation_id", event.correlation_id.encode()),
-                    ],
-                    on_delivery=on_delivery,
-                )
-                break
-            except BufferError:
-                producer.poll(0.05)  # local queue full: wait for deliveries instead of dropping
-        producer.poll(0)
-    remaining = producer.flush(30)
-    if remaining or failures:
-        raise ClusterError(f"{remaining} events undelivered, {len(failures)} failed: {failures[:3]}")
+        produce_with_backpressure(
+            producer,
+            topic,
+            serialize(event.to_record()),
+            key=f"{event.sku}|{event.warehouse}".encode(),
+            headers=[
+                ("event_type", event.event_type.encode()),
+                ("correlation_id", event.correlation_id.encode()),
+            ],
+            on_delivery=on_delivery,
+        )
+    flush_or_raise(producer, 30, failures=failures, what="events")
     report(f"broker acknowledged {len(latencies)} events (acks=all, idempotent producer)")
     return latencies
 

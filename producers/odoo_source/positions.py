@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, Producer
 
 from supplystream.errors import PublishError
+from supplystream.kafka_io import read_assigned_to_end, watermarks
 from supplystream.odoo.client import Watermark
 
 POSITIONS_TOPIC = "supplystream.source-positions"
@@ -50,24 +51,12 @@ class Position:
 
 def load_positions(consumer: Consumer, timeout_s: float = 30.0) -> dict[str, Position]:
     """The latest position per key: read the compacted topic from the beginning to its end."""
-    metadata = consumer.list_topics(POSITIONS_TOPIC, timeout=timeout_s)
-    partitions = list(metadata.topics[POSITIONS_TOPIC].partitions)
-    ends = {
-        p: consumer.get_watermark_offsets(TopicPartition(POSITIONS_TOPIC, p), timeout=timeout_s)[1]
-        for p in partitions
-    }
-    pending = {p for p, end in ends.items() if end > 0}
-    consumer.assign([TopicPartition(POSITIONS_TOPIC, p, 0) for p in pending])
     positions: dict[str, Position] = {}
-    while pending:
-        for message in consumer.consume(500, timeout=1.0):
-            if message.error() is not None:
-                continue
-            if message.value():
-                position = Position.from_json(message.value() or b"")
-                positions[position.key] = position
-            if (message.offset() or 0) + 1 >= ends[message.partition() or 0]:
-                pending.discard(message.partition() or 0)
+    bounds = watermarks(consumer, POSITIONS_TOPIC, timeout_s)
+    for message in read_assigned_to_end(consumer, POSITIONS_TOPIC, bounds):
+        if message.value():
+            position = Position.from_json(message.value() or b"")
+            positions[position.key] = position
     consumer.unassign()
     return positions
 

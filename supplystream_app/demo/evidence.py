@@ -24,12 +24,12 @@ from sinks.planning.adapter import DEFAULT_SCHEMA
 from supplystream.atp_view import AtpView
 from supplystream.contracts.registration import load_contracts
 from supplystream.dead_letters import HEADER_PREFIX, headers_as_text
+from supplystream.kafka_io import read_to_end
 from supplystream.odoo.client import OdooClient
 from supplystream.odoo.operations import ATP_MODEL, version_of
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings
-from supplystream.topic_reader import read_to_end
 from supplystream_app.demo.reconcile import Evidence, Figures, PublishedAtp
 
 #: The business topics read back in full (their event ids are checked for repeats).

@@ -23,7 +23,8 @@ from sinks.metrics import SinkMetrics
 from sinks.routes import SinkRoutes
 from supplystream.clients import make_consumer, make_producer
 from supplystream.dead_letters import HEADER_PREFIX
-from supplystream.errors import ClusterError
+from supplystream.errors import ClusterError, DeliveryError
+from supplystream.kafka_io import DeliveryFailures, flush_or_raise, produce_with_backpressure
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings, SinkSettings
@@ -211,36 +212,22 @@ def redrive_to_original(
 
 
 def _send_back(producer: Producer, topic: str, chosen: Sequence[Message], summary: RedriveSummary) -> None:
-    errors: list[str] = []
-
-    def delivered(err: KafkaError | None, _msg: Message) -> None:
-        if err is not None:
-            errors.append(err.str())
-
+    failures = DeliveryFailures()
     for message in chosen:
         headers = _headers(message)
         origin = origin_of(headers)
         out = redriven_headers(headers, topic, message.partition() or 0, message.offset() or 0)
-        while True:
-            try:
-                producer.produce(
-                    origin.topic,
-                    key=message.key(),
-                    value=message.value(),
-                    headers=list[tuple[str, str | bytes | None]](out),
-                    on_delivery=delivered,
-                )
-                break
-            except BufferError:
-                producer.poll(0.05)
-        summary.per_topic[origin.topic] = summary.per_topic.get(origin.topic, 0) + 1
-    remaining = producer.flush(30)
-    if remaining or errors:
-        raise ReplayError(
-            f"Kafka did not acknowledge {remaining + len(errors)} re-driven records "
-            f"({'; '.join(errors[:3]) or 'timed out'}); nothing of this batch was marked as re-driven: "
-            "run `supplystream dlq redrive` again (the sinks apply duplicates idempotently)"
+        produce_with_backpressure(
+            producer, origin.topic, message.value(), key=message.key(), headers=out, on_delivery=failures
         )
+        summary.per_topic[origin.topic] = summary.per_topic.get(origin.topic, 0) + 1
+    try:
+        flush_or_raise(producer, 30, failures=failures, what="re-driven records")
+    except DeliveryError as exc:
+        raise ReplayError(
+            f"{exc}; nothing of this batch was marked as re-driven: run `supplystream dlq redrive` again "
+            "(the sinks apply duplicates idempotently)"
+        ) from exc
     summary.redriven += len(chosen)
 
 

@@ -24,7 +24,14 @@ from sinks.metrics import SinkMetrics
 from sinks.routes import SinkRoutes
 from sinks.runtime import RunSummary
 from supplystream.clients import make_consumer, make_producer
-from supplystream.errors import ClusterError, DeserializationError, RegistryError, SupplyStreamError
+from supplystream.errors import (
+    ClusterError,
+    DeliveryError,
+    DeserializationError,
+    RegistryError,
+    SupplyStreamError,
+)
+from supplystream.kafka_io import DeliveryFailures, flush_or_raise, produce_with_backpressure
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings, SinkSettings
@@ -248,12 +255,7 @@ def copy_windows(
 
 
 def _produce_acknowledged(producer: Producer, to_topic: str, batch: Sequence[Message]) -> None:
-    errors: list[str] = []
-
-    def delivered(err: KafkaError | None, _msg: Message) -> None:
-        if err is not None:
-            errors.append(err.str())
-
+    failures = DeliveryFailures()
     for message in batch:
         raw = message.headers() or []
         pairs = raw.items() if isinstance(raw, dict) else raw
@@ -261,21 +263,16 @@ def _produce_acknowledged(producer: Producer, to_topic: str, batch: Sequence[Mes
         headers.append(
             (REPLAYED_FROM, f"{message.topic()}@{message.partition()}:{message.offset()}".encode())
         )
-        while True:
-            try:
-                producer.produce(
-                    to_topic, key=message.key(), value=message.value(), headers=headers, on_delivery=delivered
-                )
-                break
-            except BufferError:
-                producer.poll(0.05)
-    remaining = producer.flush(30)
-    if remaining or errors:
-        raise ReplayError(
-            f"Kafka did not acknowledge {remaining + len(errors)} records on {to_topic} "
-            f"({'; '.join(errors[:3]) or 'timed out'}); the shadow group committed only what was "
-            "acknowledged before: run the replay again (from its window) after checking the topic exists"
+        produce_with_backpressure(
+            producer, to_topic, message.value(), key=message.key(), headers=headers, on_delivery=failures
         )
+    try:
+        flush_or_raise(producer, 30, failures=failures, what=f"records on {to_topic}")
+    except DeliveryError as exc:
+        raise ReplayError(
+            f"{exc}; the shadow group committed only what was acknowledged before: run the replay again "
+            "(from its window) after checking the topic exists"
+        ) from exc
 
 
 def commit_batch(consumer: Consumer, batch: Sequence[Message]) -> None:

@@ -21,6 +21,7 @@ from sinks.routes import SinkRoutes
 from supplystream.clients import make_admin, make_consumer, make_producer
 from supplystream.contracts.registration import load_contracts
 from supplystream.events import Event
+from supplystream.kafka_io import flush_or_raise, produce_with_backpressure
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroSerializer
 from supplystream.settings import Settings
@@ -99,16 +100,10 @@ class EventWriter:
     def _produce(
         self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, str | bytes | None]]
     ) -> None:
-        while True:
-            try:
-                self._producer.produce(topic, key=key, value=value, headers=headers)
-                break
-            except BufferError:
-                self._producer.poll(0.05)
-        self._producer.poll(0)
+        produce_with_backpressure(self._producer, topic, value, key=key, headers=headers)
 
     def flush(self) -> None:
-        assert self._producer.flush(60) == 0, "Kafka did not acknowledge every test event"
+        flush_or_raise(self._producer, 60, what="test events")
 
     def close(self) -> None:
         self.flush()

@@ -29,10 +29,10 @@ from processors.config import ProcessorConfig, load_processor_config
 from processors.replay import figures_from, positions_from
 from producers.simulator import Simulation, SimulationConfig
 from supplystream.contracts.registration import load_contracts
+from supplystream.kafka_io import record_count
 from supplystream.publisher import Publisher
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
-from supplystream.kafka_io import record_count
 from supplystream.settings import Settings
 from supplystream_devkit.ports import free_port
 from supplystream_devkit.processor_workers import (

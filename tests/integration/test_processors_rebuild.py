@@ -16,9 +16,10 @@ import yaml
 
 from processors.config import load_processor_config
 from producers.simulator import Simulation, SimulationConfig
+from supplystream.kafka_io import record_count
 from supplystream.paths import project_root
 from supplystream.publisher import Publisher
-from supplystream_devkit.processor_workers import Worker, count
+from supplystream_devkit.processor_workers import Worker
 from tests.conftest import supplystream_cli
 from tests.integration.conftest import FreshStack
 from tests.integration.test_processors import (
@@ -59,11 +60,11 @@ def test_rebuild_after_a_configuration_fix(
     decode, registry = _decoder(fresh_stack)
     try:
         before = _latest(settings, decode)
-        records_before = count(settings, "atp.changed")
+        records_before = record_count(settings, "atp.changed")
         dry = supplystream_cli("processors", "rebuild", "atp", "--dry-run", env=env)
         assert dry.returncode == 0, dry.stderr
         assert "dry run: nothing written" in dry.stdout
-        assert count(settings, "atp.changed") == records_before
+        assert record_count(settings, "atp.changed") == records_before
 
         done = supplystream_cli("processors", "rebuild", "atp", env=env)
         assert done.returncode == 0, done.stdout + done.stderr
@@ -75,7 +76,7 @@ def test_rebuild_after_a_configuration_fix(
         assert changed, "a safety stock of 2 changed no position"
         for key in changed:
             assert after[key][0] > before[key][0], f"{key}: the rebuild did not raise the version"
-        assert count(settings, "atp.changed") - records_before == len(changed), (
+        assert record_count(settings, "atp.changed") - records_before == len(changed), (
             "the rebuild published something other than one final value per changed position"
         )
 
