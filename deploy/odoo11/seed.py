@@ -3,7 +3,7 @@
 supplystream_devkit/stack/odoo11.py runs it once per template, right after
 ``-i stock,sale_management,delivery --without-demo=all --stop-after-init``::
 
-    <.stack/odoo11/venv>/bin/python -I seed.py --config odoo.conf --database odoo11_template --digest HEX
+    <the Odoo 11 venv>/bin/python -I seed.py --config odoo.conf --database odoo11_template --digest HEX
 
 It talks to Odoo's ORM in-process (as `odoo shell` does), no HTTP server needed, and does everything
 in one transaction: the template is either fully seeded, carrying ``--digest`` in the system

