@@ -55,11 +55,11 @@ from sinks.base import (
 )
 from sinks.circuit import Circuit, probe_due, probe_failed, seconds_to_probe, trip
 from sinks.circuit import close as close_circuit
-from sinks.lag import committed_lag
 from sinks.metrics import SinkMetrics, process_metrics
 from sinks.routes import SinkRoutes, routes_for
 from supplystream.backoff import Backoff
 from supplystream.clients import make_consumer, make_producer
+from supplystream.consumer_lag import committed_lag
 from supplystream.contracts.registration import load_contracts
 from supplystream.dead_letters import DeadLetter, Failure, Stage, dead_letter_headers, failure_of
 from supplystream.errors import DeserializationError, RegistryError, SupplyStreamError
@@ -260,7 +260,7 @@ class SinkRuntime:
 
     def lag(self) -> int:
         """Records in the input topics after the group's committed offsets."""
-        return sum(committed_lag(self._consumer, self.routes.topics).values())
+        return sum(committed_lag(self._consumer, self.routes.group_id, self.routes.topics).values())
 
     @property
     def circuit(self) -> Circuit:

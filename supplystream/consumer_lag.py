@@ -158,6 +158,43 @@ def first_timestamps(
     return found
 
 
+def read_committed(
+    consumer: Consumer, positions: Sequence[Position], group: str, timeout_s: float = 10.0
+) -> dict[Position, int]:
+    """The committed offsets of ``consumer``'s group (``group``, for messages) on ``positions``, only
+    where it committed; retried while the group coordinator moves."""
+    if not positions:
+        return {}
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            found = consumer.committed(
+                [TopicPartition(t, p) for t, p in positions], timeout=max(0.5, deadline - time.monotonic())
+            )
+            break
+        except KafkaException as exc:
+            # A group coordinator moving or loading (a new cluster, a broker restart) answers
+            # "not coordinator": the next call finds the new one.
+            if not _coordinator_moving(exc) or time.monotonic() >= deadline:
+                raise ClusterError(f"cannot read the offsets of group {group!r}: {exc}") from exc
+            time.sleep(0.2)
+    return {(tp.topic, tp.partition): tp.offset for tp in found if tp.error is None and tp.offset >= 0}
+
+
+def committed_lag(
+    consumer: Consumer, group: str, topics: Sequence[str], timeout_s: float = 10.0
+) -> dict[Position, int]:
+    """`lag_of` per partition of ``topics`` for ``group``, read with ``consumer``, a client of that group
+    (a sink's own consumer: no other client is created)."""
+    positions = partitions_of(consumer, topics, timeout_s)
+    committed = read_committed(consumer, positions, group, timeout_s)
+    lags: dict[Position, int] = {}
+    for position in positions:
+        low, high = consumer.get_watermark_offsets(TopicPartition(*position), timeout=timeout_s, cached=False)
+        lags[position] = lag_of(committed.get(position), low, high)
+    return lags
+
+
 class LagReader:
     """Reads consumer groups' positions and lag with long-lived clients, joining no group.
 
@@ -205,23 +242,7 @@ class LagReader:
         where it committed."""
         self._check()
         positions = partitions_of(self._reader, topics) if topics else every_partition(self._reader)
-        if not positions:
-            return {}
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                found = self._group_consumer(group).committed(
-                    [TopicPartition(t, p) for t, p in positions],
-                    timeout=max(0.5, deadline - time.monotonic()),
-                )
-                break
-            except KafkaException as exc:
-                # A group coordinator moving or loading (a new cluster, a broker restart) answers
-                # "not coordinator": the next call finds the new one.
-                if not _coordinator_moving(exc) or time.monotonic() >= deadline:
-                    raise ClusterError(f"cannot read the offsets of group {group!r}: {exc}") from exc
-                time.sleep(0.2)
-        return {(tp.topic, tp.partition): tp.offset for tp in found if tp.error is None and tp.offset >= 0}
+        return read_committed(self._group_consumer(group), positions, group, timeout_s)
 
     def watermarks(self, position: Position, timeout_s: float = 10.0) -> tuple[int, int]:
         """(low, high) of one partition, asked of its leader."""
@@ -290,6 +311,13 @@ def read_group_lag(
     """One reading of a group's lag (a `LagReader` for one call; loops keep a `LagReader` instead)."""
     with LagReader(settings) as reader:
         return reader.group_lag(group, topics, with_time_lag=with_time_lag)
+
+
+def partition_lags(settings: Settings, group: str, topics: Sequence[str]) -> dict[Position, int]:
+    """One reading of ``group``'s lag per partition of ``topics`` (and wherever it committed), without
+    the time lag: `read_group_lag` as a mapping."""
+    lags = read_group_lag(settings, group, topics, with_time_lag=False)
+    return {(x.topic, x.partition): x.lag for x in lags}
 
 
 # -- the gauges -----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from confluent_kafka import KafkaException
 
 from processors.atp_processor import COMMANDS, TRANSLATED
 from processors.order_router import REPLIES
-from sinks.lag import group_lag
+from supplystream.consumer_lag import partition_lags
 from supplystream.kafka_io import header_map, read_to_end
 from supplystream.paths import project_root
 from supplystream.settings import Settings
@@ -87,7 +87,7 @@ LAST_SEEN: dict[str, str] = {}
 def caught_up(settings: Settings, group: str) -> bool:
     """Whether ``group`` committed the end of every input partition."""
     try:
-        lag = group_lag(settings, group, INPUTS[group])
+        lag = partition_lags(settings, group, INPUTS[group])
     except KafkaException as exc:  # a young cluster's group coordinator may not be ready yet: ask again
         LAST_SEEN[group] = f"lag not readable: {exc}"
         return False

@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 
 from sinks.health import serve_sink_health
-from sinks.lag import group_lag
 from sinks.registry import SINKS, sink_factory, sink_names
 from sinks.routes import SinkRoutes, routes_for
 from sinks.runtime import RunSummary, SinkRuntime, stop_on_signals
+from supplystream.consumer_lag import partition_lags
 from supplystream.contracts.registration import load_contracts
 from supplystream.errors import ConfigurationError
 from supplystream.settings import Settings
@@ -143,7 +143,7 @@ def lag(ctx: typer.Context, name: SinkArgument) -> None:
     """Records the sink's consumer group has not applied yet, per partition with any lag."""
     settings = settings_of(ctx)
     routes = _routes(settings, name, None)
-    lags = group_lag(settings, routes.group_id, routes.topics)
+    lags = partition_lags(settings, routes.group_id, routes.topics)
     for (topic, partition), behind in sorted(lags.items()):
         if behind:
             console.print(f"{topic}[{partition}]  {behind:,}", highlight=False)

@@ -16,12 +16,12 @@ from typing import Any
 from confluent_kafka import TopicPartition
 from confluent_kafka.admin import NewTopic
 
-from sinks.lag import group_lag
 from sinks.routes import SinkRoutes
 from supplystream.clients import make_admin, make_consumer, make_producer
+from supplystream.consumer_lag import partition_lags
 from supplystream.contracts.registration import load_contracts
 from supplystream.events import Event
-from supplystream.kafka_io import flush_or_raise, produce_with_backpressure
+from supplystream.kafka_io import flush_or_raise, header_map, produce_with_backpressure
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroSerializer
 from supplystream.settings import Settings
@@ -133,12 +133,8 @@ def read_all(settings: Settings, topic: str, expected: int, timeout_s: float = 3
             for message in consumer.consume(500, timeout=0.5):
                 if message.error() is not None:
                     continue
-                raw = message.headers() or []
-                pairs = raw.items() if isinstance(raw, dict) else raw
                 headers = {
-                    str(name): value.decode("utf-8", "replace")
-                    for name, value in pairs
-                    if isinstance(value, bytes)
+                    name: value.decode("utf-8", "replace") for name, value in header_map(message).items()
                 }
                 found.append(
                     StoredRecord(
@@ -156,7 +152,7 @@ def read_all(settings: Settings, topic: str, expected: int, timeout_s: float = 3
 
 def lag_of(settings: Settings, routes: SinkRoutes) -> int:
     """The group's total lag on its input topics."""
-    return sum(group_lag(settings, routes.group_id, routes.topics).values())
+    return sum(partition_lags(settings, routes.group_id, routes.topics).values())
 
 
 def wait_until(condition: Callable[[], bool], timeout_s: float, what: str, poll_s: float = 0.5) -> None:

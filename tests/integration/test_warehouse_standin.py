@@ -26,8 +26,8 @@ from confluent_kafka import Message, TopicPartition
 from confluent_kafka.admin import NewTopic
 
 from producers.fulfilment import fulfilment_event_id
-from sinks.lag import group_lag
 from supplystream.clients import make_admin, make_consumer, make_producer
+from supplystream.consumer_lag import partition_lags
 from supplystream.contracts.registration import load_contracts, register_all, value_subjects
 from supplystream.events import (
     Allocation,
@@ -40,6 +40,7 @@ from supplystream.events import (
     Source,
     StockMoved,
 )
+from supplystream.kafka_io import header_map, read_to_end
 from supplystream.paths import project_root
 from supplystream.publisher import Publisher
 from supplystream.registry import SchemaRegistry
@@ -201,31 +202,15 @@ def publish(topics: Topics, events: Sequence[Event]) -> None:
 
 def read_events(settings: Settings, topic: str) -> list[Event]:
     """Every event in ``topic`` now (up to its end offsets), decoded by the one serde."""
-    consumer = make_consumer(settings, f"{topic}.reader.{uuid.uuid4().hex[:6]}")
     registry = SchemaRegistry.from_settings(settings)
     decode = AvroDeserializer(registry)
     found: list[Event] = []
     try:
-        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        ends = {}
-        for partition in partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
-            if high > low:
-                ends[partition] = high
-        consumer.assign([TopicPartition(topic, p, 0) for p in ends])
-        deadline = time.monotonic() + 30
-        while ends and time.monotonic() < deadline:
-            for message in consumer.consume(500, timeout=0.5):
-                if message.error() is not None:
-                    continue
-                record = decode(message.value() or b"")
-                kind = ShipmentConfirmed if record["event_type"] == "shipment.confirmed" else StockMoved
-                found.append(kind.from_record(record))
-                if (message.offset() or 0) + 1 >= ends.get(message.partition() or 0, 0):
-                    ends.pop(message.partition() or 0, None)
-        assert not ends, f"could not read {topic} to its end"
+        for message in read_to_end(settings, topic, f"{topic}.reader.{uuid.uuid4().hex[:6]}", timeout_s=30):
+            record = decode(message.value() or b"")
+            kind = ShipmentConfirmed if record["event_type"] == "shipment.confirmed" else StockMoved
+            found.append(kind.from_record(record))
     finally:
-        consumer.close()
         registry.close()
     return found
 
@@ -246,7 +231,7 @@ def wait_for_shipments(topics: Topics, count: int, standin: Standin, timeout_s: 
 
 def wait_caught_up(topics: Topics, group: str, standin: Standin, timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
-    while sum(group_lag(topics.settings, group, [topics.allocations, topics.cancellations]).values()):
+    while sum(partition_lags(topics.settings, group, [topics.allocations, topics.cancellations]).values()):
         assert time.monotonic() < deadline, f"group {group} did not commit its input:\n{standin.log()}"
         time.sleep(0.5)
 
@@ -317,9 +302,7 @@ def test_ships_what_was_allocated_nothing_for_cancelled_orders_and_dead_letters_
         letters = [m for m in consumer.consume(10, timeout=0.5) if m.error() is None]
     consumer.close()
     assert len(letters) == 1
-    raw = letters[0].headers() or []
-    pairs = raw.items() if isinstance(raw, dict) else raw
-    headers = {str(name): value.decode() for name, value in pairs if isinstance(value, bytes)}
+    headers = {name: value.decode() for name, value in header_map(letters[0]).items()}
     assert letters[0].value() == b"not avro"
     assert headers["event_id"] == "garbage-1"
     assert headers["supplystream.error.topic"] == topics.allocations
