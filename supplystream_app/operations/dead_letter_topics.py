@@ -16,15 +16,15 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from confluent_kafka import KafkaError, Message, Producer, TopicPartition
+from confluent_kafka import Message, Producer, TopicPartition
 
 from sinks.base import SinkAdapter
 from sinks.metrics import SinkMetrics
 from sinks.routes import SinkRoutes
-from supplystream.clients import make_consumer, make_producer
+from supplystream.clients import make_consumer
 from supplystream.dead_letters import HEADER_PREFIX
 from supplystream.errors import ClusterError, DeliveryError
-from supplystream.kafka_io import DeliveryFailures, flush_or_raise, produce_with_backpressure
+from supplystream.kafka_io import DeliveryFailures, flush_or_raise, header_map, produce_with_backpressure
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings, SinkSettings
@@ -34,9 +34,10 @@ from supplystream_app.operations.redrive import RedriveFilter, origin_of, redriv
 from supplystream_app.operations.replay import (
     ReplayError,
     Sample,
-    commit_batch,
     decoded,
     partitions_of,
+    produce_windows,
+    read_window,
     resolve_windows,
     window_consumer,
 )
@@ -109,7 +110,7 @@ def show_dead_letters(
             if window.size == 0 or len(shown) >= limit:
                 continue
             for message in _read_window(settings, window, limit - len(shown)):
-                headers = _headers(message)
+                headers = header_map(message)
                 text = {n: v.decode("utf-8", "replace") for n, v in headers.items()}
                 errors = {n[len(HEADER_PREFIX) :]: v for n, v in text.items() if n.startswith(HEADER_PREFIX)}
                 others = {n: v for n, v in text.items() if not n.startswith(HEADER_PREFIX)}
@@ -122,23 +123,11 @@ def show_dead_letters(
 
 def _read_window(settings: Settings, window: PartitionWindow, limit: int) -> list[Message]:
     consumer = window_consumer(settings, f"supplystream.dlq.read.{time.monotonic_ns()}")
-    found: list[Message] = []
     try:
         consumer.assign([TopicPartition(window.topic, window.partition, window.start)])
-        deadline = time.monotonic() + 15
-        while len(found) < limit and time.monotonic() < deadline:
-            for message in consumer.consume(min(limit, 500), 0.5):
-                error = message.error()
-                if error is not None:
-                    if error.code() == KafkaError._PARTITION_EOF:
-                        return found
-                    continue
-                if (message.offset() or 0) >= window.end:
-                    return found
-                found.append(message)
+        return read_window(consumer, window, limit, timeout_s=15)
     finally:
         consumer.close()
-    return found[:limit]
 
 
 def redrive_windows(
@@ -174,47 +163,23 @@ def redrive_to_original(
     on_progress: Callable[[int], None] | None = None,
 ) -> RedriveSummary:
     """Produce the selected dead letters back to their original topics; commit after Kafka's acks."""
-    stop = stop or threading.Event()
     summary = RedriveSummary(group_id, list(windows))
-    live = {(w.topic, w.partition): w for w in windows if w.size > 0}
-    consumer = window_consumer(settings, group_id)
-    producer = make_producer(settings, **{"linger.ms": 5})
-    try:
-        consumer.assign([TopicPartition(t, p, w.start) for (t, p), w in sorted(live.items())])
-        while live and not stop.is_set():
-            batch: list[Message] = []
-            for message in consumer.consume(500, 0.5):
-                position = (message.topic() or "", message.partition() or 0)
-                window = live.get(position)
-                error = message.error()
-                if window is None:
-                    continue
-                if error is not None:
-                    if error.code() == KafkaError._PARTITION_EOF:
-                        live.pop(position)
-                    continue
-                if (message.offset() or 0) >= window.end:
-                    live.pop(position)
-                    continue
-                batch.append(message)
-                if (message.offset() or 0) + 1 >= window.end:
-                    live.pop(position)
-            chosen = [m for m in batch if selection.matches(_headers(m))]
-            summary.skipped += len(batch) - len(chosen)
-            _send_back(producer, topic, chosen, summary)
-            commit_batch(consumer, batch)
-            if on_progress is not None and batch:
-                on_progress(len(batch))
-    finally:
-        producer.flush(30)
-        consumer.close()
+
+    def send_back(producer: Producer, batch: list[Message]) -> None:
+        chosen = [m for m in batch if selection.matches(header_map(m))]
+        summary.skipped += len(batch) - len(chosen)
+        _send_back(producer, topic, chosen, summary)
+
+    produce_windows(
+        settings, group_id, windows, send_back, batch_size=500, stop=stop, on_progress=on_progress
+    )
     return summary
 
 
 def _send_back(producer: Producer, topic: str, chosen: Sequence[Message], summary: RedriveSummary) -> None:
     failures = DeliveryFailures()
     for message in chosen:
-        headers = _headers(message)
+        headers = header_map(message)
         origin = origin_of(headers)
         out = redriven_headers(headers, topic, message.partition() or 0, message.offset() or 0)
         produce_with_backpressure(
@@ -266,12 +231,6 @@ def redrive_into_sink(
     summary.redriven = result.applied - wrapped.skipped
     summary.dead_lettered_again = result.dead_lettered
     return summary
-
-
-def _headers(message: Message) -> dict[str, bytes]:
-    raw = message.headers() or []
-    pairs = raw.items() if isinstance(raw, dict) else raw
-    return {str(name): value for name, value in pairs if isinstance(value, bytes)}
 
 
 def check_is_dead_letter_topic(catalog: TopicCatalog, topic: str) -> None:

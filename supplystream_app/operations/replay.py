@@ -152,7 +152,7 @@ def sample_windows(settings: Settings, windows: Sequence[PartitionWindow], limit
             if window.size == 0 or len(samples) >= limit:
                 continue
             consumer.assign([TopicPartition(window.topic, window.partition, window.start)])
-            samples.extend(decoded(m, decode) for m in _read(consumer, window, limit - len(samples)))
+            samples.extend(decoded(m, decode) for m in read_window(consumer, window, limit - len(samples)))
             consumer.unassign()
     finally:
         consumer.close()
@@ -160,7 +160,11 @@ def sample_windows(settings: Settings, windows: Sequence[PartitionWindow], limit
     return samples
 
 
-def _read(consumer: Consumer, window: PartitionWindow, limit: int, timeout_s: float = 10.0) -> list[Message]:
+def read_window(
+    consumer: Consumer, window: PartitionWindow, limit: int, timeout_s: float = 10.0
+) -> list[Message]:
+    """Up to ``limit`` records of ``window`` from ``consumer`` (assigned at the window's start, reporting
+    partition ends): stops at the window's end, the end of the partition or after ``timeout_s``."""
     found: list[Message] = []
     deadline = time.monotonic() + timeout_s
     while len(found) < limit and time.monotonic() < deadline:
@@ -208,50 +212,81 @@ def copy_windows(
 ) -> CopySummary:
     """Copy the windows' records to ``to_topic`` (same key, value and headers, plus where they came from);
     the shadow group commits each batch after Kafka acknowledged it."""
-    stop = stop or threading.Event()
     summary = CopySummary()
-    live = [w for w in windows if w.size > 0]
+
+    def copy(producer: Producer, batch: list[Message]) -> None:
+        _produce_acknowledged(producer, to_topic, batch)
+        summary.copied += len(batch)
+        for message in batch:
+            label = f"{message.topic()}[{message.partition()}]"
+            summary.per_partition[label] = summary.per_partition.get(label, 0) + 1
+
+    pace = Pace(rate, time.monotonic()) if rate else None
+    produce_windows(
+        settings, group_id, windows, copy, batch_size=1000, pace=pace, stop=stop, on_progress=on_progress
+    )
+    return summary
+
+
+def produce_windows(
+    settings: Settings,
+    group_id: str,
+    windows: Sequence[PartitionWindow],
+    produce: Callable[[Producer, list[Message]], None],
+    *,
+    batch_size: int,
+    pace: Pace | None = None,
+    stop: threading.Event | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> None:
+    """The bounded loop of a copy or a re-drive: read the windows in ``group_id`` batch by batch (at
+    ``pace``) until each is read or ``stop`` is set; ``produce(producer, batch)`` returns once Kafka
+    acknowledged what it produced, then the group commits the batch; ``on_progress(records)`` after."""
+    stop = stop or threading.Event()
+    pending = {(w.topic, w.partition): w for w in windows if w.size > 0}
     consumer = window_consumer(settings, group_id)
     producer = make_producer(settings, **{"linger.ms": 5})
-    pace = Pace(rate, time.monotonic()) if rate else None
-    pending = {(w.topic, w.partition): w for w in live}
     try:
-        consumer.assign([TopicPartition(w.topic, w.partition, w.start) for w in live])
+        consumer.assign([TopicPartition(t, p, w.start) for (t, p), w in sorted(pending.items())])
         while pending and not stop.is_set():
-            wanted = 1000 if pace is None else pace.batch(1000)
+            wanted = batch_size if pace is None else pace.batch(batch_size)
             if pace is not None and stop.wait(pace.wait_before(time.monotonic())):
                 break
-            batch: list[Message] = []
-            for message in consumer.consume(wanted, 0.5):
-                position = (message.topic() or "", message.partition() or 0)
-                error = message.error()
-                window = pending.get(position)
-                if window is None:
-                    continue
-                if error is not None:
-                    if error.code() == KafkaError._PARTITION_EOF:
-                        pending.pop(position)
-                    continue
-                if (message.offset() or 0) >= window.end:
-                    pending.pop(position)
-                    continue
-                batch.append(message)
-                if (message.offset() or 0) + 1 >= window.end:
-                    pending.pop(position)
+            batch = next_batch(consumer, pending, wanted)
             if pace is not None:
                 pace.release(len(batch))
-            _produce_acknowledged(producer, to_topic, batch)
+            produce(producer, batch)
             commit_batch(consumer, batch)
-            summary.copied += len(batch)
-            for message in batch:
-                label = f"{message.topic()}[{message.partition()}]"
-                summary.per_partition[label] = summary.per_partition.get(label, 0) + 1
             if on_progress is not None and batch:
                 on_progress(len(batch))
     finally:
         producer.flush(30)
         consumer.close()
-    return summary
+
+
+def next_batch(
+    consumer: Consumer, pending: dict[tuple[str, int], PartitionWindow], wanted: int
+) -> list[Message]:
+    """Up to ``wanted`` records inside the ``pending`` windows (``consumer`` assigned at their starts,
+    reporting partition ends); a window reaching its end or its partition's end leaves ``pending``."""
+    batch: list[Message] = []
+    for message in consumer.consume(wanted, 0.5):
+        position = (message.topic() or "", message.partition() or 0)
+        error = message.error()
+        window = pending.get(position)
+        if window is None:
+            continue
+        if error is not None:
+            if error.code() == KafkaError._PARTITION_EOF:
+                pending.pop(position)
+            continue
+        if (message.offset() or 0) >= window.end:
+            pending.pop(position)
+            continue
+        batch.append(message)
+        if (message.offset() or 0) + 1 >= window.end:
+            pending.pop(position)
+    return batch
 
 
 def _produce_acknowledged(producer: Producer, to_topic: str, batch: Sequence[Message]) -> None:
