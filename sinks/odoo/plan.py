@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from supplystream.events import (
@@ -45,7 +46,7 @@ from supplystream.events import (
     StockMoved,
 )
 from supplystream.odoo.operations import MAX_VERSION, AtpRow, LineChanges, many2one_id
-from supplystream.units import UnitOfMeasure, UnitOfMeasureError, to_unit_exact
+from supplystream.units import UnitOfMeasure, UnitOfMeasureError, convert_exact, to_unit_exact
 
 #: The system whose events are never written back to Odoo: they came from it (no echo loop).
 ODOO_SYSTEM = "odoo"
@@ -249,19 +250,47 @@ class LineView:
     line_id: int
     order_id: int
     product_id: int
+    #: In the product's stock unit (as the events' quantities).
     quantity: Decimal
     route_id: int | None
+    #: The product's stock unit's id when the line is in another one (Dozens of a product in
+    #: Units) and both are known, else None; with the line's unit and the stock unit, and the
+    #: line's price (per its unit).
+    stock_unit_id: int | None = None
+    units: tuple[UnitOfMeasure, UnitOfMeasure] | None = None
+    price_unit: Decimal = Decimal(0)
 
     @classmethod
     def of(cls, record: Mapping[str, Any]) -> LineView:
-        """From a line read by `supplystream.odoo.operations.order_lines`."""
+        """From a line read by `supplystream.odoo.operations.order_lines` (``stock_quantity``: the
+        quantity in the product's stock unit; without it ``product_uom_qty`` is taken for one)."""
+        own, stock = record.get("unit"), record.get("stock_unit")
+        units = (own, stock) if isinstance(own, UnitOfMeasure) and isinstance(stock, UnitOfMeasure) else None
+        other = units is not None and own != stock
         return cls(
             int(record["id"]),
             many2one_id(record["order_id"]) or 0,
             many2one_id(record["product_id"]) or 0,
-            Decimal(str(record["product_uom_qty"] or 0)),
+            Decimal(str(record.get("stock_quantity", record["product_uom_qty"]) or 0)),
             record.get("route_id"),
+            record.get("stock_uom_id") if other else None,
+            units if other else None,
+            Decimal(str(record.get("price_unit") or 0)),
         )
+
+    def written(self, quantity: Decimal) -> tuple[Decimal, int | None, Decimal | None]:
+        """``quantity`` (in the product's stock unit) as the line is to hold it: (quantity, None,
+        None) in the line's own unit when that expresses it exactly, else (quantity, the stock
+        unit's id, the price per stock unit): the line changes to the product's unit."""
+        if self.units is None or self.stock_unit_id is None:
+            return quantity, None, None
+        own, stock = self.units
+        try:
+            return to_unit_exact(quantity, stock, own, f"sale.order.line {self.line_id}"), None, None
+        except UnitOfMeasureError:
+            per_stock_unit = Fraction(self.price_unit) * convert_exact(Decimal(1), stock, own)
+            price = Decimal(per_stock_unit.numerator) / Decimal(per_stock_unit.denominator)
+            return quantity, self.stock_unit_id, price
 
 
 def line_changes(
@@ -274,7 +303,10 @@ def line_changes(
     (``main_warehouse``) ships from them: through their ship-from route (``routes``: warehouse id ->
     route id), Odoo's own per-line procurement.
 
-    ``allocated`` is (product id, warehouse id) -> quantity. For each product, what another warehouse
+    ``allocated`` is (product id, warehouse id) -> quantity, in the product's stock unit as the
+    lines' `LineView.quantity`; a line in another unit whose quantity changes keeps its unit where
+    that unit expresses the new quantity exactly (18 Units: 1.5 Dozens), else changes to the stock
+    unit with its price per that unit (`LineView.written`). For each product, what another warehouse
     ships is taken from the product's lines without a route (those ship from the order's warehouse):
     a line wholly shipped from there gets the route, else it keeps the rest and a new line with the
     route carries that warehouse's part. Lines already routed to a warehouse count as done, so a
@@ -307,12 +339,17 @@ def line_changes(
                     key = (product, routes[warehouse])
                     new[key] = new.get(key, Decimal(0)) + need
                     need = Decimal(0)
+    written = {
+        line.line_id: line.written(quantity[line.line_id])
+        for line in lines
+        if quantity[line.line_id] != line.quantity
+    }
     return LineChanges(
         routes=routed,
-        quantities={
-            line.line_id: quantity[line.line_id] for line in lines if quantity[line.line_id] != line.quantity
-        },
+        quantities={line_id: amount for line_id, (amount, _, _) in written.items()},
         new_lines=[(product, amount, route) for (product, route), amount in new.items()],
+        units={line_id: unit for line_id, (_, unit, _) in written.items() if unit is not None},
+        prices={line_id: price for line_id, (_, _, price) in written.items() if price is not None},
     )
 
 

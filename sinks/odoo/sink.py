@@ -55,7 +55,7 @@ from supplystream.events import (
 from supplystream.odoo import operations as ops
 from supplystream.odoo.client import OdooClient
 from supplystream.settings import Settings
-from supplystream.units import UnitOfMeasure
+from supplystream.units import ProductUnits, UnitOfMeasure
 
 log = logging.getLogger("supplystream.sinks.odoo")
 
@@ -286,7 +286,8 @@ class OdooSink:
         routes = self._routes_for(
             {warehouses[code] for e in split.values() for code in plan.allocated_by_warehouse(e)}
         )
-        lines = [plan.LineView.of(row) for row in ops.order_lines(self._client, sorted(split))]
+        rows = ops.order_lines(self._client, sorted(split), self._known_units())
+        lines = [plan.LineView.of(row) for row in rows]
         refused: dict[int, str] = {}
         for order_id, event in split.items():
             allocated = {
@@ -418,7 +419,12 @@ class OdooSink:
                     picking_id = decision.picking_id
                     origin = next(p.origin for p in pickings if p.picking_id == picking_id)
                 result = ops.validate_picking(
-                    self._client, picking_id, event.tracking_number, carrier, quantities
+                    self._client,
+                    picking_id,
+                    event.tracking_number,
+                    carrier,
+                    quantities,
+                    units=self._known_units(),
                 )
             except (*REFUSALS, _NoWarehouseError) as exc:
                 rejected.append(self._reject(record, str(exc)))
@@ -474,7 +480,7 @@ class OdooSink:
         views = {str(row["name"]): plan.OrderView.of(row) for row in rows}
         order_ids = [view.order_id for view in views.values()]
         pickings = [plan.PickingView.of(r) for r in ops.outgoing_pickings(self._client, [], names)]
-        ordered = ops.order_quantities(self._client, order_ids)
+        ordered = ops.order_quantities(self._client, order_ids, self._known_units())
         notes = ops.notes_containing(self._client, "sale.order", order_ids, plan.CANCELLATION_MARKER)
         products = self._products_for({line.sku for _, event in items for line in event.lines})
         orders_to_cancel: dict[int, list[SinkRecord]] = {}
@@ -640,6 +646,13 @@ class OdooSink:
                 return result
             converted.append(result)
         return converted
+
+    def _known_units(self) -> ProductUnits:
+        """The units of measure (read once) and the products' stock units read so far (operations
+        read the products missing)."""
+        if self._units is None:
+            self._units = ops.read_units(self._client)
+        return ProductUnits(self._units, self._stock_units)
 
     def _carriers_by_name(self) -> Mapping[str, int]:
         if self._carriers is None:

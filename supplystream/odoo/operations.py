@@ -46,13 +46,20 @@ created by an earlier SupplyStream with an integer ``x_version`` is converted on
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Context, Decimal
 from typing import Any
 
 from supplystream.errors import OdooMissingRecordError, OdooValidationError
 from supplystream.odoo.client import SETTLE_S, OdooClient, Record, Watermark
-from supplystream.units import ProductUnits, UnitOfMeasure
+from supplystream.units import (
+    ProductUnits,
+    UnitOfMeasure,
+    UnitOfMeasureError,
+    odoo_number,
+    same_quantity,
+    to_unit_exact,
+)
 
 INVENTORY_VIA_QUANT_SINCE = 15
 MOVE_IDS_SINCE = 16
@@ -278,12 +285,20 @@ def validate_picking(
     tracking_ref: str,
     carrier_id: int | None = None,
     quantities: Mapping[int, Decimal] | None = None,
+    *,
+    units: ProductUnits | None = None,
 ) -> PickingValidation:
     """Validate an outgoing picking with its tracking reference; idempotent.
 
-    ``quantities`` (product id -> quantity shipped) defaults to everything demanded; less than
-    demanded creates a backorder, as Odoo's wizard does. Already done with the same reference is
-    a no-op; done with another reference raises OdooValidationError (a conflict for a person).
+    ``quantities`` (product id -> quantity shipped, in the product's stock unit as every event
+    quantity) defaults to everything demanded; less than demanded creates a backorder, as Odoo's
+    wizard does. A move in another unit than its product's (a sale line in Dozens of a product
+    stocked in Units) is compared through Odoo's own ``product_qty`` and gets its done quantity in
+    its own unit (`done_quantities`); ``units`` are the units of measure and the products' stock
+    units the caller knows (read where missing). A part of a move that its unit cannot express
+    (7 Units of a move in Dozens rounding to 0.01) raises OdooValidationError before anything is
+    written. Already done with the same reference is a no-op; done with another reference raises
+    OdooValidationError (a conflict for a person).
     """
     moves_field = picking_moves_field(client.version)
     has_tracking = "carrier_tracking_ref" in client.fields("stock.picking")
@@ -303,6 +318,15 @@ def validate_picking(
         return PickingValidation(picking_id, already_done=True, backorder_created=False)
     if picking["state"] == "cancel":
         raise OdooValidationError(f"stock.picking {picking_id} is cancelled", model="stock.picking")
+    moves = client.read("stock.move", list(picking[moves_field]), list(MOVE_DEMAND_FIELDS))
+    if quantities is not None:
+        units = units_for_records(client, moves, units)
+    try:
+        done, partial = done_quantities(moves, quantities, units)
+    except UnitOfMeasureError as exc:
+        raise OdooValidationError(
+            f"stock.picking {picking_id}: {exc}", model="stock.picking", method="button_validate"
+        ) from exc
     header: dict[str, Any] = {}
     if has_tracking:
         header["carrier_tracking_ref"] = tracking_ref
@@ -312,7 +336,7 @@ def validate_picking(
         client.write("stock.picking", [picking_id], header)
     if picking["state"] in {"draft", "confirmed", "waiting"}:
         client.call("stock.picking", "action_assign", [picking_id])
-    partial = _set_done_quantities(client, picking[moves_field], quantities)
+    _set_done_quantities(client, done)
     result = client.call("stock.picking", "button_validate", [picking_id])
     backorder = _answer_wizard(client, picking_id, result, partial)
     state = client.read("stock.picking", [picking_id], ["state"])[0]["state"]
@@ -323,25 +347,92 @@ def validate_picking(
     return PickingValidation(picking_id, already_done=False, backorder_created=backorder)
 
 
-def _set_done_quantities(
-    client: OdooClient, move_ids: Sequence[int], quantities: Mapping[int, Decimal] | None
-) -> bool:
-    """Write each move's done quantity; True when something ships less than demanded."""
-    field = move_quantity_field(client.version)
-    moves = client.read("stock.move", list(move_ids), ["product_id", "product_uom_qty"])
-    updates: dict[int, dict[str, Any]] = {}
+#: What `validate_picking` reads of a picking's moves: the demand in the move's unit
+#: (``product_uom_qty``, ``product_uom``) and in the product's (``product_qty``, Odoo's HALF-UP conversion).
+MOVE_DEMAND_FIELDS = ("product_id", "product_uom", "product_uom_qty", "product_qty")
+
+
+def units_for_records(
+    client: OdooClient, moves: Sequence[Record], units: ProductUnits | None
+) -> ProductUnits:
+    """``units`` completed with what ``moves`` (or sale order lines: records with ``product_id`` and
+    ``product_uom``) need: their products' stock units (one read of the products not known) and
+    every unit of measure (read again when one is unknown)."""
+    known = units or ProductUnits({}, {})
+    products = {many2one_id(m["product_id"]) or 0 for m in moves} - {0}
+    missing = sorted(products - set(known.stock_units))
+    stock_units = dict(known.stock_units)
+    if missing:
+        rows = client.read("product.product", missing, ["uom_id"])
+        stock_units.update({int(r["id"]): many2one_id(r["uom_id"]) or 0 for r in rows})
+    wanted = {many2one_id(m["product_uom"]) or 0 for m in moves} | {stock_units.get(p, 0) for p in products}
+    table = known.units
+    if wanted - {0} - set(table):
+        table = read_units(client)
+    return ProductUnits(table, stock_units)
+
+
+def done_quantities(
+    moves: Sequence[Record], quantities: Mapping[int, Decimal] | None, units: ProductUnits | None
+) -> tuple[dict[int, Decimal], bool]:
+    """Each move's done quantity in the move's own unit (move id -> quantity), and whether something
+    ships less than demanded; pure.
+
+    ``moves`` as read with `MOVE_DEMAND_FIELDS`; ``quantities`` product id -> quantity shipped in
+    the product's stock unit (None: everything demanded). The shipped quantity of a product is
+    spread over its moves in id order, each compared with its demand in the product's unit (Odoo's
+    ``product_qty``; else converted with ``units``), at that unit's rounding. A move shipped whole
+    gets its demand as Odoo holds it (``product_uom_qty``); a part is converted into the move's unit
+    exactly (`supplystream.units.to_unit_exact`: `UnitOfMeasureError` when the move's unit cannot
+    express it). Without ``units`` (or for a product or unit not in them) a move's unit is taken
+    for the product's.
+    """
+    left = dict(quantities or {})
+    done: dict[int, Decimal] = {}
     partial = False
-    for move in moves:
-        demanded = Decimal(str(move["product_uom_qty"]))
-        product = many2one_id(move["product_id"])
-        done = demanded if quantities is None else min(demanded, quantities.get(product or 0, Decimal(0)))
-        partial = partial or done < demanded
-        values: dict[str, Any] = {field: float(done)}
+    for move in sorted(moves, key=lambda m: int(m["id"])):
+        move_id, product = int(move["id"]), many2one_id(move["product_id"]) or 0
+        demand = odoo_number(move.get("product_uom_qty") or 0)
+        if quantities is None:
+            done[move_id] = demand
+            continue
+        unit_id = many2one_id(move.get("product_uom"))
+        stock = units.stock_unit(product) if units is not None else None
+        own = units.units.get(unit_id or 0) if units is not None else None
+        converted = move.get("product_qty")
+        if converted is not None and converted is not False:
+            demand_in_stock = odoo_number(converted)
+        elif units is not None and stock is not None:
+            demand_in_stock = units.in_stock_unit(product, demand, unit_id)[0]
+        else:
+            demand_in_stock = demand
+        shipped = max(left.get(product, Decimal(0)), Decimal(0))
+        whole = shipped >= demand_in_stock or (
+            stock is not None and same_quantity(shipped, demand_in_stock, stock)
+        )
+        take = demand_in_stock if whole else shipped
+        left[product] = shipped - take
+        if whole:
+            done[move_id] = demand
+            continue
+        partial = True
+        if stock is None or own is None or own == stock or take == 0:
+            done[move_id] = take
+        else:
+            done[move_id] = to_unit_exact(take, stock, own, f"stock.move {move_id}")
+    return done, partial
+
+
+def _set_done_quantities(client: OdooClient, done: Mapping[int, Decimal]) -> None:
+    """Write each move's done quantity (in the move's unit, `done_quantities`)."""
+    field = move_quantity_field(client.version)
+    updates: dict[int, dict[str, Any]] = {}
+    for move_id, quantity in done.items():
+        values: dict[str, Any] = {field: float(quantity)}
         if client.version >= QUANTITY_FIELD_SINCE:
             values["picked"] = True
-        updates[int(move["id"])] = values
+        updates[move_id] = values
     client.write_grouped("stock.move", updates)
-    return partial
 
 
 def _answer_wizard(client: OdooClient, picking_id: int, result: Any, partial: bool) -> bool:
@@ -845,24 +936,29 @@ def notes_containing(
     return found
 
 
-def order_quantities(client: OdooClient, order_ids: Sequence[int]) -> dict[int, dict[int, Decimal]]:
-    """Product id -> quantity ordered, per sale order, over its goods lines (one read; lines without
-    a product, such as sections and notes, and the delivery charge line are left out)."""
+def order_quantities(
+    client: OdooClient, order_ids: Sequence[int], units: ProductUnits | None = None
+) -> dict[int, dict[int, Decimal]]:
+    """Product id -> quantity ordered in the product's stock unit (as the events count), per sale
+    order, over its goods lines (one read; lines without a product, such as sections and notes, and
+    the delivery charge line are left out). A line in another unit (``product_uom``: Dozens of a
+    product stocked in Units) is converted as Odoo converts it; ``units`` as `units_for_records`."""
     if not order_ids:
         return {}
     optional = [f for f in ("is_delivery", "display_type") if f in client.fields("sale.order.line")]
     rows = client.search_read(
         "sale.order.line",
         [("order_id", "in", sorted(set(order_ids)))],
-        ["order_id", "product_id", "product_uom_qty", *optional],
+        ["order_id", "product_id", "product_uom_qty", "product_uom", *optional],
     )
+    known = units_for_records(client, [r for r in rows if many2one_id(r["product_id"])], units)
     ordered: dict[int, dict[int, Decimal]] = {order: {} for order in order_ids}
     for row in rows:
         product = many2one_id(row["product_id"])
         order = many2one_id(row["order_id"]) or 0
         if product is None or row.get("is_delivery") or row.get("display_type"):
             continue
-        quantity = Decimal(str(row["product_uom_qty"] or 0))
+        quantity = line_stock_quantity(row, known)
         if quantity > 0:
             lines = ordered.setdefault(order, {})
             lines[product] = lines.get(product, Decimal(0)) + quantity
@@ -1002,15 +1098,29 @@ def ship_from_routes(client: OdooClient, warehouses: Sequence[ShippingWarehouse]
     return {warehouse_id: found[name] for warehouse_id, name in names.items()}
 
 
+def line_stock_quantity(line: Record, units: ProductUnits) -> Decimal:
+    """A sale order line's ``product_uom_qty`` (in its ``product_uom``) in its product's stock unit,
+    as Odoo converts it (HALF-UP to the stock unit's rounding); unknown units leave it as it is."""
+    quantity = odoo_number(line.get("product_uom_qty") or 0)
+    product = many2one_id(line.get("product_id")) or 0
+    return units.in_stock_unit(product, quantity, many2one_id(line.get("product_uom")))[0]
+
+
 def line_route_field(client: OdooClient) -> str:
     """The sale order line's route: ``route_id`` (sale_stock), ``route_ids`` where a server has a
     many2many instead."""
     return "route_id" if "route_id" in client.fields("sale.order.line") else "route_ids"
 
 
-def order_lines(client: OdooClient, order_ids: Sequence[int]) -> list[Record]:
+def order_lines(
+    client: OdooClient, order_ids: Sequence[int], units: ProductUnits | None = None
+) -> list[Record]:
     """The goods lines of sale orders (one read): ``order_id``, ``product_id``, ``product_uom_qty``
-    and ``route_id`` (the route's id or None, whatever the server's field)."""
+    and ``product_uom`` (the line's quantity and unit), ``route_id`` (the route's id or None,
+    whatever the server's field), ``price_unit`` (per line unit), ``stock_quantity`` (the quantity in
+    the product's stock unit, `line_stock_quantity`), ``stock_uom_id`` (that unit's id, None when
+    unknown), ``unit`` and ``stock_unit`` (the line's and the product's `UnitOfMeasure`, None when
+    unknown); ``units`` as `units_for_records`."""
     if not order_ids:
         return []
     route = line_route_field(client)
@@ -1018,15 +1128,23 @@ def order_lines(client: OdooClient, order_ids: Sequence[int]) -> list[Record]:
     rows = client.search_read(
         "sale.order.line",
         [("order_id", "in", sorted(set(order_ids)))],
-        ["order_id", "product_id", "product_uom_qty", route, *optional],
+        ["order_id", "product_id", "product_uom_qty", "product_uom", "price_unit", route, *optional],
     )
+    rows = [
+        r
+        for r in rows
+        if many2one_id(r["product_id"]) and not r.get("is_delivery") and not r.get("display_type")
+    ]
+    known = units_for_records(client, rows, units)
     lines: list[Record] = []
     for row in rows:
-        if not many2one_id(row["product_id"]) or row.get("is_delivery") or row.get("display_type"):
-            continue
         value = row.pop(route)
         routes = value if route == "route_ids" else ([v] if (v := many2one_id(value)) else [])
         row["route_id"] = int(routes[0]) if routes else None
+        row["stock_quantity"] = line_stock_quantity(row, known)
+        row["stock_uom_id"] = known.stock_units.get(many2one_id(row["product_id"]) or 0) or None
+        row["unit"] = known.units.get(many2one_id(row["product_uom"]) or 0)
+        row["stock_unit"] = known.stock_unit(many2one_id(row["product_id"]) or 0)
         lines.append(row)
     return lines
 
@@ -1034,11 +1152,16 @@ def order_lines(client: OdooClient, order_ids: Sequence[int]) -> list[Record]:
 @dataclass(frozen=True)
 class LineChanges:
     """How a draft order's lines change so each ships from its warehouse: line id -> route, line id
-    -> new quantity, and new lines (product id, quantity, route id)."""
+    -> new quantity (in the line's unit, or in ``units[line id]`` where given), new lines (product
+    id, quantity in the product's unit, route id); for a line whose new quantity its own unit cannot
+    express (a line in Dozens keeping 7 Units), line id -> the unit it changes to (the product's)
+    and line id -> its price per that unit."""
 
     routes: Mapping[int, int]
     quantities: Mapping[int, Decimal]
     new_lines: Sequence[tuple[int, Decimal, int]]
+    units: Mapping[int, int] = field(default_factory=dict)
+    prices: Mapping[int, Decimal] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.routes or self.quantities or self.new_lines)
@@ -1046,24 +1169,29 @@ class LineChanges:
 
 def write_order_lines(client: OdooClient, order_id: int, changes: LineChanges) -> None:
     """Apply ``changes`` to a draft order's lines in one ``write`` of its ``order_line`` (one
-    transaction: a line is never split without its new part)."""
+    transaction: a line is never split without its new part). New lines take their product's unit
+    (Odoo's default for a sale line), as their quantities are in it."""
     if not changes:
         return
-    field = line_route_field(client)
+    route_field = line_route_field(client)
 
     def route(route_id: int) -> Any:
-        return route_id if field == "route_id" else [(6, 0, [route_id])]
+        return route_id if route_field == "route_id" else [(6, 0, [route_id])]
 
     commands: list[Any] = []
     for line_id in sorted(set(changes.routes) | set(changes.quantities)):
         values: dict[str, Any] = {}
         if line_id in changes.quantities:
             values["product_uom_qty"] = float(changes.quantities[line_id])
+            if line_id in changes.units:
+                values["product_uom"] = changes.units[line_id]
+            if line_id in changes.prices:
+                values["price_unit"] = float(changes.prices[line_id])
         if line_id in changes.routes:
-            values[field] = route(changes.routes[line_id])
+            values[route_field] = route(changes.routes[line_id])
         commands.append((1, line_id, values))
     commands += [
-        (0, 0, {"product_id": product, "product_uom_qty": float(quantity), field: route(route_id)})
+        (0, 0, {"product_id": product, "product_uom_qty": float(quantity), route_field: route(route_id)})
         for product, quantity, route_id in changes.new_lines
     ]
     client.write("sale.order", [order_id], {"order_line": commands})

@@ -102,6 +102,22 @@ def action_confirm(env: Env, ids: list[int]) -> bool:
     return True
 
 
+def _procured_quantity(env: Env, line: Record) -> tuple[float, int | bool]:
+    """The quantity and unit of a sale order line's delivery move: in the product's unit, the line's
+    quantity converted HALF-UP, as Odoo's sale_stock procures it (``_adjust_uom_quantities`` /
+    Odoo 11's ``_action_launch_procurement_rule``, without the ``stock.propagate_uom`` parameter,
+    which the stand-in does not have): 2 Dozens of a product stocked in Units deliver 24 Units."""
+    quantity = float(line.get("product_uom_qty") or 0.0)
+    line_unit = line.get("product_uom") or False
+    product = env.get("product.product", line.get("product_id") or 0) or {}
+    product_unit = product.get("uom_id") or False
+    if not line_unit or not product_unit or line_unit == product_unit:
+        return quantity, line_unit or product_unit
+    return stock.in_product_uom(
+        env, {"product_id": line["product_id"], "product_uom": line_unit}, quantity
+    ), (product_unit)
+
+
 def _launch_stock_rule(env: Env, order: Record) -> None:
     """sale.order.line._action_launch_stock_rule: each line is procured by the rule of its route
     (``route_id``) that delivers to the customers, else by its warehouse's delivery; moves of the
@@ -150,13 +166,14 @@ def _launch_stock_rule(env: Env, order: Record) -> None:
             },
         )
         for line in grouped:
+            quantity, unit = _procured_quantity(env, line)
             env.create_one(
                 "stock.move",
                 {
                     "picking_id": picking_id,
                     "product_id": line["product_id"],
-                    "product_uom_qty": line.get("product_uom_qty") or 0.0,
-                    "product_uom": line.get("product_uom") or False,
+                    "product_uom_qty": quantity,
+                    "product_uom": unit,
                     "name": line.get("name") or False,
                     "origin": order["name"],
                     "sale_line_id": line["id"],

@@ -39,8 +39,10 @@ from supplystream.events import (
 )
 from supplystream.odoo.client import OdooClient
 from supplystream.odoo.operations import (
+    customer_location,
     many2one_id,
     picking_moves_field,
+    read_units,
     set_on_hand,
     storable_domain,
     storable_values,
@@ -55,6 +57,7 @@ from tests.integration.odoo_contract import (
     on_hand,
     order_name,
     seed_of,
+    unit_named,
     unit_products,
 )
 
@@ -268,6 +271,20 @@ def deliveries(client: OdooClient, order: str) -> list[tuple[str, str]]:
     return [(str(r["state"]), str(r["carrier_tracking_ref"] or "")) for r in rows]
 
 
+def done_moves_of(client: OdooClient, origin: str) -> list[dict[str, Any]]:
+    """The done moves of the outgoing pickings of ``origin``, oldest first: unit, demand in it and
+    in the product's unit."""
+    pickings = client.search(
+        "stock.picking", [("origin", "=", origin), ("picking_type_code", "=", "outgoing")]
+    )
+    return client.search_read(
+        "stock.move",
+        [("picking_id", "in", pickings), ("state", "=", "done")],
+        ["product_uom", "product_uom_qty", "product_qty"],
+        order="id asc",
+    )
+
+
 def order_state(client: OdooClient, order: str) -> str:
     [row] = client.search_read("sale.order", [("name", "=", order)], ["state"])
     return str(row["state"])
@@ -439,6 +456,160 @@ class OdooSinkContract:
             [("done", first.tracking_number), ("done", second.tracking_number)]
         )
         assert on_hand(client, product, location) == 15
+
+    def test_a_sale_line_in_dozens_ships_twelve_units_a_dozen(
+        self, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        """A sale order line of 2 Dozens of SKU-DZ-1 (stocked in Units): shipments count in Units (as
+        every event quantity). 18 Units validate the delivery in part, 6 more its backorder: the done
+        moves come to 24 = 12 x 2 Units (Odoo's product_qty, whatever unit Odoo procured the move in:
+        the product's by default) and on-hand drops by that."""
+        product = unit_products(client)["SKU-DZ-1"]
+        dozen = unit_named(read_units(client), "dozen")
+        location = seed.stock_locations["WH-EAST"]
+        set_on_hand(client, product, location, Decimal(100))
+        partner = client.create("res.partner", [{"name": f"Customer {uuid.uuid4().hex[:6]}"}])[0]
+        line = {"product_id": product, "product_uom": dozen, "product_uom_qty": 2}
+        order = client.create(
+            "sale.order",
+            [
+                {
+                    "partner_id": partner,
+                    "warehouse_id": seed.warehouses["WH-EAST"],
+                    "order_line": [(0, 0, line)],
+                }
+            ],
+        )[0]
+        name = order_name(client, order)
+        first = shipment_confirmed(name, f"D1-{uuid.uuid4().hex[:6]}", [("SKU-DZ-1", 18)])
+        assert sink.write(records(order_allocated(name, EAST, "SKU-DZ-1", 24), first)) == []
+        assert on_hand(client, product, location) == 82
+        second = shipment_confirmed(name, f"D2-{uuid.uuid4().hex[:6]}", [("SKU-DZ-1", 6)])
+        assert sink.write(records(second, first)) == []
+        assert deliveries(client, name) == [("done", first.tracking_number), ("done", second.tracking_number)]
+        assert on_hand(client, product, location) == 100 - 12 * 2
+        moves = done_moves_of(client, name)
+        assert [m["product_qty"] for m in moves] == [18.0, 6.0]
+        assert all(
+            m["product_uom_qty"] * (12 if many2one_id(m["product_uom"]) == dozen else 1) == m["product_qty"]
+            for m in moves
+        ), moves
+
+    def test_a_delivery_move_in_dozens_is_done_in_dozens(
+        self, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        """A delivery whose move is in Dozens (made by hand, or procured with stock.propagate_uom) of
+        SKU-DZ-1 (stocked in Units): 7 Units (0.583... Dozens, finer than the Dozen's rounding) are
+        rejected as permanent before anything is written; 18 Units are 1.5 Dozens done with a
+        backorder of 0.5, which 6 Units validate: on-hand drops by 24."""
+        product = unit_products(client)["SKU-DZ-1"]
+        dozen = unit_named(read_units(client), "dozen")
+        location = seed.stock_locations["WH-EAST"]
+        set_on_hand(client, product, location, Decimal(100))
+        origin = f"MANUAL-{uuid.uuid4().hex[:8]}"
+        [warehouse] = client.read("stock.warehouse", [seed.warehouses["WH-EAST"]], ["out_type_id"])
+        customers = customer_location(client)
+        move = {
+            "name": origin,
+            "product_id": product,
+            "product_uom": dozen,
+            "product_uom_qty": 2.0,
+            "location_id": location,
+            "location_dest_id": customers,
+        }
+        picking = client.create(
+            "stock.picking",
+            [
+                {
+                    "picking_type_id": many2one_id(warehouse["out_type_id"]),
+                    "location_id": location,
+                    "location_dest_id": customers,
+                    "origin": origin,
+                    picking_moves_field(client.version): [(0, 0, move)],
+                }
+            ],
+        )[0]
+        client.call("stock.picking", "action_confirm", [picking])
+        too_fine = shipment_confirmed(origin, f"D0-{uuid.uuid4().hex[:6]}", [("SKU-DZ-1", 7)])
+        rejected = sink.write(records(too_fine))
+        assert [(r.record.event_id, type(r.error)) for r in rejected] == [
+            (str(too_fine.event_id), PermanentSinkError)
+        ], [str(r.error) for r in rejected]
+        assert all(part in str(rejected[0].error) for part in ("stock.move", "Dozen", "rounding")), rejected[
+            0
+        ].error
+        assert deliveries(client, origin)[0][0] != "done"
+        assert on_hand(client, product, location) == 100
+        first = shipment_confirmed(origin, f"D1-{uuid.uuid4().hex[:6]}", [("SKU-DZ-1", 18)])
+        assert sink.write(records(first)) == []
+        assert on_hand(client, product, location) == 82
+        second = shipment_confirmed(origin, f"D2-{uuid.uuid4().hex[:6]}", [("SKU-DZ-1", 6)])
+        assert sink.write(records(second, first)) == []
+        assert deliveries(client, origin) == [
+            ("done", first.tracking_number),
+            ("done", second.tracking_number),
+        ]
+        assert on_hand(client, product, location) == 100 - 12 * 2
+        moves = done_moves_of(client, origin)
+        assert [(many2one_id(m["product_uom"]), m["product_uom_qty"], m["product_qty"]) for m in moves] == [
+            (dozen, 1.5, 18.0),
+            (dozen, 0.5, 6.0),
+        ]
+
+    def test_a_split_line_in_dozens_keeps_its_unit_where_it_expresses_the_rest(
+        self, client: OdooClient, seed: Seed, sink: OdooSink
+    ) -> None:
+        """A line of 2 Dozens of SKU-DZ-1 (stocked in Units) entered in Odoo, allocated 18 Units from
+        EAST (the order's) and 6 from WEST: the line keeps 1.5 Dozens, a new line routed to WEST carries
+        6 Units, and each warehouse's delivery demands its part (product_qty, in Units)."""
+        product = unit_products(client)["SKU-DZ-1"]
+        dozen = unit_named(read_units(client), "dozen")
+        for warehouse in ("WH-EAST", "WH-WEST"):
+            set_on_hand(client, product, seed.stock_locations[warehouse], Decimal(50))
+        partner = client.create("res.partner", [{"name": f"Customer {uuid.uuid4().hex[:6]}"}])[0]
+        line = {"product_id": product, "product_uom": dozen, "product_uom_qty": 2}
+        order = client.create(
+            "sale.order",
+            [
+                {
+                    "partner_id": partner,
+                    "warehouse_id": seed.warehouses["WH-EAST"],
+                    "order_line": [(0, 0, line)],
+                }
+            ],
+        )[0]
+        name = order_name(client, order)
+        allocated = OrderAllocated(
+            event_id=uuid.uuid4(),
+            event_type=OrderAllocated.EVENT_TYPE,
+            occurred_at=NOW,
+            source=ROUTER,
+            correlation_id=name,
+            company="main",
+            order_id=name,
+            lines=(
+                Allocation(line_id="1", sku="SKU-DZ-1", warehouse=EAST, quantity=Decimal(18)),
+                Allocation(line_id="1", sku="SKU-DZ-1", warehouse=WEST, quantity=Decimal(6)),
+            ),
+        )
+        assert sink.write(records(allocated)) == []
+        lines = client.search_read(
+            "sale.order.line", [("order_id", "=", order)], ["product_uom", "product_uom_qty"]
+        )
+        assert sorted((many2one_id(r["product_uom"]) == dozen, r["product_uom_qty"]) for r in lines) == [
+            (False, 6.0),
+            (True, 1.5),
+        ]
+        pickings = client.search_read(
+            "stock.picking",
+            [("origin", "=", name), ("picking_type_code", "=", "outgoing")],
+            ["location_id", picking_moves_field(client.version)],
+        )
+        demanded = {}
+        for picking in pickings:
+            moves = client.read("stock.move", picking[picking_moves_field(client.version)], ["product_qty"])
+            demanded[many2one_id(picking["location_id"])] = sum(m["product_qty"] for m in moves)
+        assert demanded == {seed.stock_locations["WH-EAST"]: 18.0, seed.stock_locations["WH-WEST"]: 6.0}
 
     def test_atp_keeps_the_latest_version_whatever_the_order(
         self, client: OdooClient, sink: OdooSink
