@@ -26,10 +26,11 @@ from supplystream.contracts.registration import load_contracts
 from supplystream.dead_letters import HEADER_PREFIX, headers_as_text
 from supplystream.kafka_io import read_to_end
 from supplystream.odoo.client import OdooClient
-from supplystream.odoo.operations import ATP_MODEL, version_of
+from supplystream.odoo.operations import ATP_MODEL, many2one_id, read_units, version_of
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings
+from supplystream.units import UnitOfMeasure
 from supplystream_app.demo.reconcile import Evidence, Figures, PublishedAtp
 
 #: The business topics read back in full (their event ids are checked for repeats).
@@ -143,6 +144,20 @@ def odoo_atp(settings: Settings) -> dict[str, PublishedAtp]:
     }
 
 
+def odoo_stock_units(settings: Settings, skus: Sequence[str]) -> dict[str, UnitOfMeasure]:
+    """SKU -> its product's stock unit in Odoo (``uom_id``), for comparing Odoo's quantities at
+    the unit's rounding; SKUs Odoo does not have are left out."""
+    if not skus:
+        return {}
+    client = OdooClient.from_settings(settings)
+    rows = client.search_read(
+        "product.product", [("default_code", "in", sorted(set(skus)))], ["default_code", "uom_id"]
+    )
+    units = read_units(client)
+    found = {str(r["default_code"]): units.get(many2one_id(r["uom_id"]) or 0) for r in rows}
+    return {sku: unit for sku, unit in found.items() if unit is not None}
+
+
 def _decimal(value: Any) -> Decimal:
     """An Odoo float field's value as the decimal it was written from (repr is exact to 17 digits)."""
     return Decimal(repr(float(value or 0)))
@@ -212,6 +227,9 @@ def gather(
         shipments={str(r["tracking_number"]): str(r["shipment_id"]) for r in events["shipment.confirmed"]},
         odoo_validated=odoo_validated(settings) if with_odoo_sink else None,
         odoo_atp=odoo_atp(settings) if with_odoo_sink else None,
+        odoo_units=odoo_stock_units(settings, sorted({key.split("|", 1)[0] for key in published}))
+        if with_odoo_sink
+        else {},
         event_ids={topic: [str(r["event_id"]) for r in events[topic]] for topic in BUSINESS_TOPICS},
         allocations=dict(allocations),
         orders_placed={str(r["order_id"]) for r in events["order.placed"]},

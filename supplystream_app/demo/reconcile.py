@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from supplystream.units import UnitOfMeasure, same_quantity
+
 #: Figures compared per position: (on hand, reserved, ATP).
 Figures = tuple[Decimal, Decimal, Decimal]
 #: How many differences a check lists before "and N more".
@@ -86,6 +88,14 @@ class Evidence:
     expected_dead_letters: Mapping[str, int] = field(default_factory=dict)
     #: ``sku|warehouse`` -> the ATP record in Odoo (``x_supplystream_atp``); None: not checked.
     odoo_atp: Mapping[str, PublishedAtp] | None = None
+    #: SKU -> its product's stock unit in Odoo: Odoo's figures are floats, compared with the
+    #: stream's at that unit's rounding (`EVENT_UNIT` for a SKU not in it).
+    odoo_units: Mapping[str, UnitOfMeasure] = field(default_factory=dict)
+
+
+#: The unit quantities read back from Odoo compare at when their product's is unknown: the events'
+#: own precision (Avro ``decimal(18,3)``).
+EVENT_UNIT = UnitOfMeasure.of("event quantity", "", 1, "0.001")
 
 
 def _differences(
@@ -148,19 +158,33 @@ def atp_checks(evidence: Evidence) -> list[Check]:
     ]
 
 
+def _same_figures(left: Figures | None, right: Figures | None, unit: UnitOfMeasure) -> bool:
+    """Two positions' figures equal at ``unit``'s rounding (no position = all zero)."""
+    zero = (Decimal(0), Decimal(0), Decimal(0))
+    return all(same_quantity(a, b, unit) for a, b in zip(left or zero, right or zero, strict=True))
+
+
 def odoo_atp_check(evidence: Evidence) -> Check:
-    """Odoo holds the latest published ATP of every position: figures and version."""
+    """Odoo holds the latest published ATP of every position: versions exactly, figures at the
+    rounding of the product's unit in Odoo (Odoo keeps floats: 0.1 + 0.2 reads back 0.30000000000000004)."""
     name = "processor's published ATP = Odoo's ATP records (figures, versions)"
     if evidence.odoo_atp is None:
         return Check(name, True, "not checked: the Odoo sink did not run")
     published = {k: (v.version, _zero(v.figures)) for k, v in evidence.published.items()}
     in_odoo = {k: (v.version, _zero(v.figures)) for k, v in evidence.odoo_atp.items()}
-    return _check(
-        name,
-        _differences(published, in_odoo, "published", "Odoo"),
-        len(set(published) | set(in_odoo)),
-        "positions",
-    )
+    differences = [
+        f"{key}: published {published.get(key, '-')} / Odoo {in_odoo.get(key, '-')}"
+        for key in sorted(set(published) | set(in_odoo))
+        if key not in published
+        or key not in in_odoo
+        or published[key][0] != in_odoo[key][0]
+        or not _same_figures(
+            published[key][1],
+            in_odoo[key][1],
+            evidence.odoo_units.get(key.split("|", 1)[0], EVENT_UNIT),
+        )
+    ]
+    return _check(name, differences, len(set(published) | set(in_odoo)), "positions")
 
 
 def channel_check(evidence: Evidence) -> Check:

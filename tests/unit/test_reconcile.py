@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
+from supplystream.units import UnitOfMeasure
 from supplystream_app.demo.reconcile import Evidence, PublishedAtp, reconcile
 
 D = Decimal
@@ -95,3 +96,21 @@ def test_odoo_atp_records_must_match_the_published_figures_and_cover_every_posit
     unchecked = reconcile(dataclasses.replace(clean(), odoo_atp=None))
     assert unchecked.ok
     assert "not checked" in next(c for c in unchecked.checks if c.name == name).detail
+
+
+def test_odoo_atp_figures_compare_at_the_rounding_of_the_products_unit() -> None:
+    """Odoo keeps floats: a figure read back with binary noise agrees; a difference finer than the
+    product's unit's rounding agrees, one coarser does not; versions compare exactly."""
+    name = "processor's published ATP = Odoo's ATP records (figures, versions)"
+    noisy = dataclasses.replace(
+        clean(), odoo_atp={"A|WH-EAST": PublishedAtp(5, (D("10.000000000000002"), D("2"), D("7.9999999999")))}
+    )
+    assert reconcile(noisy).ok
+    coarse = UnitOfMeasure.of("Dozens", "Unit", 1, "0.01")
+    finer_than_unit = {"A|WH-EAST": PublishedAtp(5, (D("10"), D("2"), D("7.999")))}
+    assert failed_names(dataclasses.replace(clean(), odoo_atp=finer_than_unit)) == [name]
+    assert reconcile(dataclasses.replace(clean(), odoo_atp=finer_than_unit, odoo_units={"A": coarse})).ok
+    other_version = {"A|WH-EAST": PublishedAtp(6, (D("10"), D("2"), D("8")))}
+    assert failed_names(dataclasses.replace(clean(), odoo_atp=other_version, odoo_units={"A": coarse})) == [
+        name
+    ]
