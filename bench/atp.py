@@ -1,22 +1,9 @@
 """The ATP processor (one faust worker, RocksDB table) against a raw confluent-kafka passthrough, same run.
 
 Run: `.venv/bin/python -m bench.atp` (it starts a PRIVATE stack under .stack/bench-atp on free ports,
-wiped first, and stops it at the end; the default stack is not touched). Progress goes to stdout.
-About 16 minutes on 2 cores, 10 of them the 1,000,000 keys of `scale` (--scale-keys, --only).
-
-- throughput: N stock.moved events over a few thousand ``sku|warehouse`` keys, produced (pre-encoded
-  Avro, raw producer) while the worker is running and idle; the clock runs from the first produce to
-  the group atp-processor committing the end of every partition. Reference: one Python process with a
-  confluent-kafka consumer reading a copy of the same records and producing each value unchanged to
-  another topic, flushing its producer and committing at the worker's commit interval (the worker's
-  at-least-once discipline). Median of alternating rounds. Target: ours >= 30 % of the passthrough.
-- latency: a steady rate of stock.moved for some seconds; from the produce call (bench producer with
-  linger.ms=0) to the atp.changed record (matched by correlation id) arriving at a consumer in this
-  process. Same for the passthrough; and, as a diagnostic, the worker again at a low rate (no
-  queueing). Target: p99 <= 50 ms.
-- scale: 1,000,000 distinct keys into the same worker; its peak RSS (VmRSS sampled, and VmHWM) —
-  target <= 1 GiB — and the time from starting it again until a probe event's atp.changed arrives,
-  once with its RocksDB data kept and once wiped (recovery from the changelog) — target <= 60 s.
+wiped first, and stops it at the end; the default stack is not touched). About 16 minutes on 2 cores.
+Sections throughput, latency and scale (--only, --scale-keys); what each measures and its target:
+"Benchmarks" in the README.
 """
 
 from __future__ import annotations

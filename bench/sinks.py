@@ -1,16 +1,9 @@
 """Sink throughput, one section per sink, all in the same run.
 
-Run: `supplystream stack up`, then `.venv/bin/python -m bench.sinks [--only planning]`.
-
-- planning: the planning sink's ``write`` (rows → COPY into staging → one forward-only merge per
-  table, one transaction per batch) on the local stack's PostgreSQL, in a schema of its own that is
-  dropped afterwards. Events: every type the sink reads, 10 % duplicates, versions out of order, as
-  the serde decodes them. Figure: events/s, median of the rounds. Target: >= 50,000 events/s.
-
-- odoo: the Odoo sink's Odoo calls/s and events/s, batched versus one event at a time, against a
-  private Odoo 17 stand-in, the same stream per mode (see `bench.odoo_sink`, own defaults).
-
-A section is a function ``(args) -> (lines, figures)``; add one to ``SECTIONS``.
+Run: `supplystream stack up`, then `.venv/bin/python -m bench.sinks [--only planning]`. Sections:
+planning (PostgreSQL, target >= 50,000 events/s) and odoo (batched versus one event at a time against
+a private stand-in, see `bench.odoo_sink`). A section is a function ``(args) -> (lines, figures)``;
+add one to ``SECTIONS``. What each measures: "Benchmarks" in the README.
 """
 
 from __future__ import annotations

@@ -1,20 +1,9 @@
 """One stock position as the ATP processor keeps it, and how one command changes it. Pure.
 
-The ATP table's value per ``sku|warehouse`` is a `Ledger`: the `StockPosition`, the figures last
-published on ``atp.changed`` with their version, and the *marks* — per source partition, the origin
-of the last command applied.
-
-Exactly-once in effect, without Kafka transactions: the processor runs at-least-once (offsets are
-committed after the table's changelog writes and outputs are flushed), so after a crash it may see
-commands again whose effect is already in the recovered table. A command whose origin is not beyond
-its stream's mark is a re-delivery: it changes nothing, and the processor answers it again (the
-same reservation reply, the same published figures with the same version) in case the first answer
-was lost with the crash. Origins grow per source partition because every source partition is read
-in order and its derived commands are written in order to one partition per key.
-
-Versions of ``atp.changed`` come from ``next_version``: one more than the last, and at least the
-wall clock in microseconds, so a version never goes backwards — not after a crash that lost the
-table's last write, not after a rebuild.
+A `Ledger` is the `StockPosition`, the figures last published with their version, and the *marks*
+(per source partition, the origin of the last command applied): a command not beyond its mark is a
+re-delivery that changes nothing and is answered again. Versions (`next_version`) never go backwards.
+Why: processors/ATP.md ("Exactly once, in effect").
 """
 
 from __future__ import annotations

@@ -1,17 +1,8 @@
 """Rebuilding the ATP table from the retained input topics, after a logic or configuration fix.
 
-`plan_rebuild` is pure: from the table as it is (its changelog) and the positions recomputed from the
-input topics (`processors.replay`), it gives each key's new `Ledger` and the figures to publish.
-
-- Holds are kept: they are the router's live reservations, not business events.
-- Every input partition is marked applied up to the end offset captured before reading, so the
-  worker, when it starts again, recognises everything the rebuild covered and applies only what came
-  after (see `processors.ledger`).
-- Only changed figures are published, once, with a version from `next_version`: subscribers never see
-  a version go backwards nor any intermediate value of the recomputation.
-
-`RebuildAtp` is the thin shell: it refuses while ATP workers are running, reads the topics, writes
-the new ledgers into the table's changelog (where a restarted worker recovers them) and publishes.
+`plan_rebuild` is pure: from the table's changelog and the positions recomputed from the input
+topics it gives each key's new `Ledger` and the figures to publish; `RebuildAtp` is the thin shell
+(refuses while ATP workers run). Holds, marks and versions: processors/ATP.md ("Recovery and rebuild").
 """
 
 from __future__ import annotations

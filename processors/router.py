@@ -1,20 +1,9 @@
 """Routing an order to completion without overselling: the router's state machine. Pure.
 
-Nobody but the partition owning ``sku|warehouse`` decides whether stock there may be reserved. The
-router therefore never allocates by itself:
-
-1. on ``order.placed`` it plans with `route_order` over its (possibly stale) view of promisable
-   stock and sends one `Reserve` request per assignment, keyed ``sku|warehouse``, to the ATP
-   processor;
-2. the ATP partition owning that key grants it (all, or what is promisable when the order allows
-   partial delivery) or refuses it, holding what it granted, and answers keyed by the order;
-3. when every request of a round is answered, the router either completes (``order.allocated``,
-   which turns the holds into allocations), plans another round for what is still missing, with the
-   refusing warehouses excluded, or gives up: the rest is backordered when the order allows it;
-   otherwise every hold is dropped and the whole order backordered (refused).
-
-Two orders racing for the last unit both ask the one partition owning it; it answers them one after
-the other, so exactly one gets it.
+The router never allocates by itself: it plans with `route_order`, asks the ATP partition owning each
+``sku|warehouse`` to reserve, and completes, re-plans or backorders once every request of a round is
+answered. Two orders racing for the last unit ask the same partition, so exactly one gets it. The
+protocol: processors/ATP.md ("No oversell under concurrency").
 """
 
 from __future__ import annotations

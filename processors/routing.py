@@ -1,17 +1,8 @@
 """Which warehouse ships which order line: a plain function over plain data.
 
-`route_order` proposes a plan from a view of promisable stock (which may be stale: the reservations
-that follow are what is authoritative, see `processors.router`). The policy, in order:
-
-1. warehouses past their cut-off for the day rank after those that can still ship today;
-2. then nearest first, by the region distance table (ship-to region -> warehouse -> distance);
-3. a normal order prefers one warehouse that fills every line; failing that, as few warehouses as
-   possible (each round takes the warehouse that fills the most remaining lines, then the most
-   quantity); a line is split over warehouses only when no single one has it all;
-4. an express order (priority at or above ``express_priority``) takes each line from the nearest
-   warehouse that has stock, splitting if it must: speed over fewer parcels;
-5. what no warehouse can supply is short: backordered when the order allows partial delivery,
-   otherwise the order is refused as a whole (every line backordered, nothing allocated).
+`route_order` proposes a plan from a view of promisable stock that may be stale: the reservations
+that follow are what is authoritative (`processors.router`). The policy (cut-off, nearest, fewest
+warehouses, express orders, what is short): processors/ATP.md.
 """
 
 from __future__ import annotations

@@ -1,17 +1,9 @@
 """What a warehouse ships for an allocation (pure): the events a warehouse system would confirm.
 
-Given an ``order.allocated`` event, each warehouse holding a reservation ships its allocated lines:
-one ``shipment.confirmed`` per warehouse and one ``stock.moved`` DELIVERY per line, from the
-warehouse's stock location to ``Partners/Customers`` (the simulator's conventions). Everything is
-derived from the allocation: every event id is a uuid5 of the allocation's event id and the event's
-role (``shipment:<warehouse>``, ``delivery:<warehouse>:<n>``), the carrier and the tracking number
-come from a random generator seeded with the allocation's event id and the warehouse, and the
-shipment id is ``<warehouse>/OUT/<first 10 hex digits of the shipment's event id>``. The same
-allocation (and ``shipped_at``) therefore always yields the same events, so a re-run after a crash
-re-publishes the very same ids and anyone can deduplicate on them.
-
-`remaining_after` takes cancellations into account: what is left of an allocation once lines (or
-the whole order) were cancelled before it shipped.
+One ``shipment.confirmed`` per allocated warehouse and one ``stock.moved`` DELIVERY per line, all
+derived from the allocation (event ids uuid5 of its event id and the event's role, carrier and tracking
+seeded by it): the same allocation always yields the same events, so a re-run after a crash publishes
+the very same ids. `remaining_after` subtracts cancellations made before it shipped.
 """
 
 from __future__ import annotations

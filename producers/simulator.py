@@ -1,23 +1,9 @@
 """A deterministic simulated distribution business: the events its systems would publish.
 
-`Simulation(seed, config)` is pure: no Kafka, no wall clock. Its simulated clock starts at
-``config.start`` (else a fixed epoch derived from the seed) and every event id is a uuid5 of the
-seed and the event's sequence number, so the same seed always gives the same events, ids included.
-
-The business: warehouses in regions receive opening stock (``purchase.received`` and one
-``stock.moved`` RECEIPT per line), customers order from several channels with Zipf-skewed demand
-over the SKUs (``order.placed``), a fraction of orders is cancelled (``order.cancelled``), the
-rest ship a little later from the warehouse nearest to the ship-to region (``shipment.confirmed``
-plus ``stock.moved`` DELIVERY per line); warehouses transfer stock between each other, adjust
-and scrap it, and reorder when it runs low. Allocations are the router's job, not the simulator's.
-
-With ``SimulationConfig.fulfilment = "external"`` the simulator ships nothing: no
-``shipment.confirmed`` and no DELIVERY moves for orders (a warehouse system ships what the order
-router allocated, e.g. `producers.warehouse_standin`); cancellations are unchanged. Its stock
-model then no longer sees deliveries: it books each order's lines out of the nearest warehouse when
-the shipment would have left (the demand, not what was really shipped from where), so
-replenishment still follows demand, but its on-hand figures are only an estimate. The default,
-``"simulated"``, gives exactly the events it always gave, ids included.
+`Simulation(seed, config)` is pure: no Kafka, no wall clock; every event id is a uuid5 of the seed and
+the event's sequence number, so the same seed always gives the same events, ids included. With
+``fulfilment = "external"`` it ships nothing (a warehouse system does) and its stock model books
+demand instead of deliveries. The business it simulates: "Sources" in the README.
 """
 
 from __future__ import annotations

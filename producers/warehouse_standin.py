@@ -1,28 +1,9 @@
 """STAND-IN for a warehouse management system: ships what the order router allocated.
 
-For the demo (and tests) only: a real business's WMS confirms shipments; this one pretends to. It
-consumes ``order.allocated`` and ``order.cancelled`` in the consumer group ``wms-standin`` (the
-topics whose ``consumers`` list it in topics.yaml), waits ``delay_s`` (wall clock) after each
-allocation, and then publishes what `producers.fulfilment.shipments_for` derives from it — one
-``shipment.confirmed`` per allocated warehouse and a ``stock.moved`` DELIVERY per line — through the
-one `Publisher`, unless the order was cancelled meanwhile (`remaining_after`: a whole cancellation
-ships nothing, a partial one ships the rest). Input offsets are committed only after Kafka
-acknowledged the shipments of every allocation before them in the partition.
-
-Idempotent across crashes: at start it reads every event id already in ``shipment.confirmed`` and
-``stock.moved`` and every ``order.cancelled`` (whole topics), and never publishes an event whose id
-is there, so a SIGKILL and a restart re-process the uncommitted allocations without shipping or
-moving anything twice (the ATP processor counts every stock.moved record it reads, so a repeated
-move would count twice). An allocation's DELIVERY moves are acknowledged before its shipment is
-published: a shipment in the topic means its moves are stored. Reading whole topics at start is fine at the
-demo's size; a production WMS keeps its own record of what it shipped and would not need this.
-One instance at a time: two instances in the group could each ship what the other has not yet
-published when they started.
-
-Undecodable input (not Avro, unknown schema id, not an allocation or a cancellation) goes to the
-dead-letter topic ``wms-standin.dlq`` with the standard ``supplystream.error.*`` headers
-(`supplystream.dead_letters`). SIGTERM/SIGINT: finish the current publication, flush, commit what is done
-and return (allocations still waiting are not committed: a restart ships them).
+For the demo (and tests) only: it publishes `producers.fulfilment.shipments_for` of each
+``order.allocated`` after ``delay_s``, unless the order was cancelled meanwhile. Idempotent across
+crashes because it reads the ids already published at start and never publishes one twice; run one
+instance at a time. Behaviour in detail: "Sources" (Stand-in WMS) in the README.
 """
 
 from __future__ import annotations

@@ -1,33 +1,8 @@
 """The one sink runtime: every sink is an adapter (sinks.base) run by `SinkRuntime`.
 
-Per batch: consume up to ``batch_size`` records (confluent-kafka ``consume``) in the sink's consumer
-group, decode them (Avro, Confluent wire format), ``adapter.write`` them, dead-letter what cannot be
-applied, and only then commit the offsets, synchronously. So a crash repeats a batch (the adapters'
-writes are idempotent) but never skips one.
-
-Errors:
-
-- undecodable record (not framed Avro, unknown schema id) → dead letter, stage ``decode``;
-- `TransientSinkError` (or any unexpected exception) → the batch is retried with exponential backoff
-  and jitter, ``max_attempts`` times; then record by record (``record_attempts`` each) and the
-  records still failing are dead-lettered;
-- `PermanentSinkError` raised for a batch → record by record; `Rejected` records and records raising
-  `PermanentSinkError` alone → dead letter, stage ``apply``; the partition moves on;
-- `TargetUnavailableError` → the circuit opens: every assigned partition is paused and rewound to its
-  first unapplied offset; ``adapter.probe()`` is called at backoff intervals; when it answers the
-  partitions resume from there. Nothing is skipped and nothing is retried into the void;
-- `NotYetApplicableError` (a `Rejected` record, or raised for one record) → the record waits for one
-  not applied yet (likely on another topic or partition): its partition is committed up to it,
-  rewound to it and paused for a backoff (``backoff_base_s`` doubling up to ``backoff_max_s``) while
-  the other partitions go on; it is tried again when the partition resumes. Records after it on that
-  partition are not dead-lettered or counted yet (the adapter may have written them: they are
-  written again, idempotently). Only when ``defer_timeout_s`` has passed since it was first deferred
-  is it dead-lettered, with a message saying what it waited for. Deferrals are counted
-  (``supplystream_sink_deferred``, `RunSummary.deferred`).
-
-Dead letters (headers: `supplystream.dead_letters`) are acknowledged by Kafka before the offsets move.
-Partitions being revoked get their applied offsets committed; SIGTERM/SIGINT (`stop_on_signals`)
-end the loop after the current write (a batch waiting in backoff is abandoned uncommitted).
+Per batch: consume, decode, ``adapter.write``, dead-letter what cannot be applied, and only then
+commit the offsets. So a crash repeats a batch (the adapters' writes are idempotent) but never skips
+one. How each error class is handled (retry, dead letter, circuit, deferral): "Sinks" in the README.
 """
 
 from __future__ import annotations

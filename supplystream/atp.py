@@ -1,25 +1,8 @@
 """Available-to-promise, as plain arithmetic over exact decimals. No Kafka, no Faust in here.
 
-Per SKU and warehouse the platform keeps a `StockPosition`:
-
-- ``on_hand``: physical stock, moved by ``stock.moved`` (receipts and returns in, deliveries and
-  scrap out, adjustments either way, transfers between warehouses out of one and into the other).
-  Odoo's ``qty_available`` for the warehouse.
-- ``reserved``: what orders hold here, kept per order: ``allocations`` (``order.allocated`` sets the
-  quantity; ``shipment.confirmed`` and ``order.cancelled`` add to what is released; open is the
-  difference, never below zero — so the result is the same whichever arrives first) and ``holds``
-  (a reservation the router was granted for an order it is still routing; it becomes the
-  allocation when the order is allocated, or is dropped). ``on_hand - reserved`` is Odoo's ``free_qty``.
-- ``inbound``: expected receipts (``purchase.received`` announcements not yet received), counted only
-  when the warehouse's policy says so and only within its horizon. ``on_hand + inbound - reserved``
-  relates to Odoo's ``virtual_available`` (which also counts every confirmed outgoing move, not only
-  the platform's allocations).
-- ``safety_stock``: held back from promising, per SKU and warehouse with a default.
-
-``atp = on_hand - reserved - safety_stock (+ inbound within the horizon when enabled)``. A negative
-value is reported as is, so an oversell made outside the platform is visible; `promisable` clamps it.
-Network ATP of a SKU is the sum over warehouses; a channel's available-to-sell is the network ATP
-minus the channel's buffer (a fixed quantity and a share).
+Per SKU and warehouse a `StockPosition` (on hand, reserved per order, inbound, safety stock);
+``atp = on_hand - reserved - safety_stock (+ inbound within the horizon)``, reported even when
+negative (`promisable` clamps it). The model and its relation to Odoo's figures: processors/ATP.md.
 """
 
 from __future__ import annotations

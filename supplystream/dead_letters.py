@@ -1,22 +1,8 @@
 """Dead letters: what the runtime writes to a sink's dead-letter topic, and its headers (pure).
 
-A dead letter keeps the original record's key and value bytes untouched (it can be re-driven as is)
-and the original headers (``event_type``, ``event_id``, ``correlation_id``, ``traceparent``), plus
-these headers, named like Kafka Connect's ``__connect.errors.*`` (values are UTF-8 text):
-
-========================================  ============================================================
-``supplystream.error.topic``              topic the record was consumed from
-``supplystream.error.partition``          its partition (decimal)
-``supplystream.error.offset``             its offset (decimal)
-``supplystream.error.sink``               the sink (consumer name in topics.yaml) that gave up on it
-``supplystream.error.stage``              ``decode`` (not readable Avro) or ``apply`` (the target refused)
-``supplystream.error.class``              the error's class, e.g. ``sinks.base.PermanentSinkError``
-``supplystream.error.message``            the error's message
-``supplystream.error.stacktrace``         the last frames of the stack trace (at most 2,000 characters)
-``supplystream.error.attempts``           how many times the record was tried (decimal)
-``supplystream.error.first.failure``      first failure, ISO 8601 UTC with milliseconds
-``supplystream.error.last.failure``       last failure, ISO 8601 UTC with milliseconds
-========================================  ============================================================
+A dead letter keeps the original record's key, value and headers untouched (it can be re-driven as
+is), plus ``supplystream.error.*`` headers named like Kafka Connect's, UTF-8 text. The header table:
+"Sinks" (Dead letters) in the README.
 """
 
 from __future__ import annotations

@@ -1,17 +1,9 @@
 """The one way every long-running process serves its metrics and health, on 127.0.0.1.
 
-``GET /metrics``  Prometheus text format of the process's registry;
-``GET /health``   liveness: 200 while every liveness check passes, else 503 (restart the process);
-``GET /ready``    readiness: 200 while every readiness check passes (consumer assigned, circuit closed,
-                  Kafka reachable...), else 503 (do not count on it right now; it may recover alone).
-
-Both health answers are JSON: ``{"status": "ok"|"failing", "checks": {name: {"ok": bool, "detail": str}}}``.
-The readiness verdict is also a series, ``supplystream_ready{process}`` (1 or 0), evaluated at scrape time,
-so the alert "processor not ready" needs nothing but Prometheus.
-
-A check is a function returning ``True``/``False`` or ``(ok, detail)``; one that raises counts as failing,
-with the exception as its detail. Checks run on the server's thread: keep them cheap and thread-safe
-(read a flag or a timestamp the worker loop keeps up to date).
+``GET /metrics`` (Prometheus), ``/health`` (liveness) and ``/ready`` (readiness), both JSON, 200 or 503.
+A check returns ``True``/``False`` or ``(ok, detail)``; one that raises counts as failing. Checks run
+on the server's thread: keep them cheap and thread-safe (read a flag or a timestamp the worker loop
+keeps up to date).
 """
 
 from __future__ import annotations

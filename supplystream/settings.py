@@ -1,17 +1,9 @@
 """Typed settings, parsed once at start-up.
 
-Sources, highest precedence first: explicit arguments, environment variables
-(``SUPPLYSTREAM_`` prefix, ``__`` between nested names, e.g. ``SUPPLYSTREAM_KAFKA__BOOTSTRAP_SERVERS``),
-a ``.env`` file, then a TOML settings file (``--config``, ``SUPPLYSTREAM_CONFIG`` or ``./supplystream.toml``).
-
-Secrets (every `SecretStr` setting) may also come from files, as Docker and Kubernetes mount them:
-``SUPPLYSTREAM_KAFKA__SASL_PASSWORD_FILE=/path`` names a file holding the value, and a secrets
-directory (``SUPPLYSTREAM_SECRETS_DIR``, default ``/run/secrets`` when it exists) may hold one file per
-secret named like its variable without the prefix: ``kafka__sasl_password``, ``odoo__api_key``.
-A file's trailing newline is dropped. Secret values never print: `SecretStr` masks them in repr, str
-and `supplystream config show`.
-
-Endpoints left unset point at the embedded local stack (``supplystream stack up``).
+Sources, highest first: explicit arguments, ``SUPPLYSTREAM_`` environment variables (``__`` between
+nested names), ``.env``, a TOML file. Secrets (`SecretStr`) may also come from files and never print.
+Endpoints left unset point at the embedded local stack. Details: "Configuration" and "Security and
+deployment" in the README.
 """
 
 from __future__ import annotations

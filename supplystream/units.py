@@ -1,25 +1,9 @@
 """Units of measure as Odoo keeps them: pure arithmetic, no I/O.
 
-A quantity in Odoo is a float in some unit of measure (UoM): a sale order line's ``product_uom``,
-a stock move's ``product_uom``, the product's own ``uom_id`` (its stock unit, in which quants and
-``stock.move.product_qty`` count). Units of one category (Odoo 11 ``product.uom.categ``, 12-17
-``uom.category``; Odoo 19 has no categories: units sharing a reference unit through
-``relative_uom_id``) convert into each other by their factors; every unit has a ``rounding`` (the
-smallest step a quantity in it may take: 0.001 kg, 1 for a unit that cannot be split).
-
-Odoo's own rules, followed here exactly (in `Decimal` and `Fraction`, never binary floats):
-
-* ``uom._compute_quantity(qty, to_unit, round=True, rounding_method='UP')`` (Odoo 11-17) is
-  ``qty / self.factor * to_unit.factor`` rounded to ``to_unit.rounding``; Odoo 19 computes the same
-  with the inverse factor (``qty * self.factor / to_unit.factor``, its ``factor`` being reference
-  units per unit). `UnitOfMeasure.factor` is Odoo 11-17's meaning, kept as an exact fraction, so a
-  Dozen is exactly 1/12 (Odoo stores 0.0833333333333333).
-* ``float_round(value, precision_rounding=r, rounding_method=...)``: ``HALF-UP`` rounds half away
-  from zero, ``UP`` away from zero, ``DOWN`` towards zero, to a multiple of ``r``.
-
-The platform's quantities are Avro ``decimal(18,3)``, always in the product's stock unit once the
-Odoo source has published them (`supplystream.odoo` reads the units, the sink converts and checks
-what it writes with `to_unit` / `representable`).
+Follows Odoo's own ``_compute_quantity`` and ``float_round`` exactly, in `Decimal` and `Fraction`, never
+binary floats (`UnitOfMeasure.factor` has Odoo 11-17's meaning, as an exact fraction). The platform's
+quantities are in the product's stock unit; the Odoo sink converts and checks what it writes with
+`to_unit` / `representable` ("Units of measure" in sinks/odoo/README.md).
 """
 
 from __future__ import annotations

@@ -1,22 +1,9 @@
 """The webhook HTTP service: a thin aiohttp shell around `signature`, `mapping` and the Publisher.
 
-``POST /webhooks/{sender}/{kind}`` answers, in the order checked:
-
-* 404 unknown sender or kind; 403 a kind the sender may not send;
-* 413 body over the sender's ``max_body_bytes`` (Content-Length, then the bytes actually read);
-* 401 missing/bad signature or a timestamp outside the sender's tolerance (stale);
-* 400 no ``X-SupplyStream-Delivery`` header;
-* 202 a delivery id already acknowledged (kept in a bounded in-process LRU; nothing is republished);
-* 422 a payload that is not JSON or does not map onto its event (the body lists the fields);
-* 202 only once Kafka acknowledged the event; 503 with ``Retry-After`` when Kafka did not (error or
-  no acknowledgement within ``ack_timeout_s``) — never a 2xx for something not stored.
-
-Deduplication across restarts (or between replicas) is not kept here: it relies on the event id,
-``uuid5(sender, delivery id)``, being the same on every retry, and on consumers deduplicating by it.
-A 503 after a timeout may still be stored later; the sender's retry then carries the same event id.
-
-Every request logs one structured line (logger ``supplystream.webhooks``) with sender, kind,
-delivery id, event id, outcome and status.
+``POST /webhooks/{sender}/{kind}`` answers 202 only once Kafka acknowledged the event (503 with
+``Retry-After`` otherwise): never a 2xx for something not stored. Deduplication across restarts relies
+on the event id, ``uuid5(sender, delivery id)``, being the same on every retry. The status codes in
+the order checked: "Sources" (Webhook source) in the README.
 """
 
 from __future__ import annotations

@@ -1,22 +1,9 @@
 """The thin HTTP adapter: the subset of Shopify's Admin REST API the channel sink needs, on httpx.
 
-Endpoints (API version from the channel's config, e.g. ``2024-07``):
-
-- ``GET  /admin/api/{v}/shop.json`` — the probe;
-- ``GET  /admin/api/{v}/products.json?fields=id,variants&limit=250`` — SKU -> inventory item id,
-  paginated by ``Link: <...page_info=...>; rel="next"``;
-- ``POST /admin/api/{v}/inventory_levels/set.json`` — ``{"location_id", "inventory_item_id",
-  "available"}``: an absolute set (Shopify's REST API has no compare-and-set; its GraphQL
-  ``inventorySetQuantities`` does, see the stand-in's README);
-- ``GET  /admin/api/{v}/orders.json?name=...&status=any`` — our order id is the channel order's name;
-- ``GET  /admin/api/{v}/orders/{id}/fulfillments.json`` and ``.../fulfillment_orders.json``;
-- ``POST /admin/api/{v}/fulfillments.json`` — ``line_items_by_fulfillment_order`` + ``tracking_info``.
-
-Every request passes the channel's token bucket; a 429 is waited out for its ``Retry-After`` (at most
-``max_retry_after_s`` in total per request, then `ChannelThrottledError`); every POST carries an
-``Idempotency-Key``. Transport errors and 5xx raise `ChannelUnavailableError`, 401/403
-`ChannelAuthError`, other 4xx `ChannelRejectedError` with the channel's ``errors`` text.
-Secrets are only ever put into headers; nothing here logs them.
+Every request passes the channel's token bucket, a 429 is waited out for its ``Retry-After``, every
+POST carries an ``Idempotency-Key``; failures map to the channel errors (unavailable, auth, rejected,
+throttled). Secrets are only ever put into headers; nothing here logs them. The endpoints:
+sinks/channels/standin/README.md; the error mapping: "Channel sink" in the README.
 """
 
 from __future__ import annotations

@@ -1,20 +1,9 @@
 """The channel sink: ``atp.changed`` -> each channel's available-to-sell, ``shipment.confirmed`` -> tracking.
 
 `ChannelSink` is a `sinks.base.SinkAdapter`; the sink runtime consumes, retries, pauses and
-dead-letters. Per batch (the coalescing window):
-
-1. `plan.plan_batch` updates the ATP view and yields one absolute level per channel and SKU touched
-   (plus the SKUs the view's follower saw change on partitions this process does not own);
-2. each level is sent unless this process already set that exact quantity; a SKU the channel does not
-   list is skipped (the product catalog is re-read at most every ``catalog_refresh_s``);
-3. each tracking notice is sent to the channel that has the order (looked up by name): a fulfillment
-   with the same tracking number already there means done; no open fulfillment order left means the
-   order was fulfilled with other tracking -> the event is rejected (dead letter, with the reason).
-
-Transport failures, 5xx and refused credentials raise `TargetUnavailableError` subclasses: the
-runtime pauses and probes (every channel must answer). What was already sent in a failed batch is
-remembered, so the retried batch does not send it again; a replay after a restart re-sends with the
-same idempotency keys.
+dead-letters. Per batch it sends one absolute level per channel and SKU touched (unless this process
+already set that quantity) and each tracking notice to the channel holding the order. What it does
+per case: "Channel sink" in the README.
 """
 
 from __future__ import annotations

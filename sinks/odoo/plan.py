@@ -1,29 +1,8 @@
 """What the Odoo sink does with each event: pure decisions over typed events and Odoo's records.
 
-No I/O here. `sinks.odoo.sink.OdooSink` reads what these functions need from Odoo, asks them what
-to do, and makes the calls. Every decision is idempotent by construction:
-
-- ``stock.moved`` from an external system becomes an inventory adjustment named
-  `adjustment_reference` (the event id); an adjustment of that name already done means applied.
-  Events from Odoo itself are echoes (Odoo already has that move) and are never written back.
-- ``order.placed`` from a sales channel (not Odoo) creates a draft ``sale.order`` named after the
-  order id; an order of that name already there means applied. An unknown SKU is refused.
-- ``order.allocated`` confirms a draft order; an order already confirmed from the same warehouse is
-  done; confirmed from another warehouse is a conflict for a person; a cancelled order stays
-  cancelled (its allocation is released by the same cancellation); an order Odoo does not have yet
-  is `NotYet`: it waits for its ``order.placed``.
-- ``shipment.confirmed`` validates an open outgoing picking with the tracking reference; a done
-  picking with the same reference is done; every picking done with another reference is a conflict;
-  an order without an outgoing picking yet (not created or not confirmed yet) is `NotYet`; goods
-  shipped although the order or its delivery was cancelled first are recorded as a new delivery
-  (`Deliver`): they left the warehouse whatever Odoo was told.
-- ``order.cancelled`` cancels the sale order, and with it its open deliveries and their
-  reservations (`CancelOrder`), when nothing of it shipped; once something shipped, Odoo cannot
-  cancel the order: its open deliveries are cancelled and a note on the order records what shipped
-  (`KeepOrder`). A cancellation of some lines only is noted, not applied. The note carries
-  `cancellation_marker` (the event id), so a replay finds it and posts nothing twice.
-- ``atp.changed``: the latest version per SKU and warehouse wins (the stored ``x_version`` is
-  compared by `supplystream.odoo.operations.write_atp` in the same write).
+No I/O here: `sinks.odoo.sink.OdooSink` reads what these functions need from Odoo, asks them what to
+do, and makes the calls. Every decision is idempotent by construction (a replay finds its marker and
+does nothing); the per-event rules are in sinks/odoo/README.md.
 """
 
 from __future__ import annotations

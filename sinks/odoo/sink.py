@@ -2,17 +2,8 @@
 and atp.changed to Odoo.
 
 A thin shell: decode, look up ids, ask `sinks.odoo.plan` what to do, call
-`supplystream.odoo.operations` (which knows the Odoo versions). Batched: one read per kind of
-record per batch, lists to ``create``, grouped ``write``s, one ``action_confirm`` for all orders.
-Odoo's errors become the sink contract's by their cause (`supplystream.odoo.failures`): Odoo or its
-database unavailable (refused, 5xx, timeout, out of connections) and refused logins are
-`TargetUnavailableError` (the runtime pauses and probes), concurrent updates the client could not
-retry away are `TransientSinkError`; everything else is permanent — a record Odoo refuses (its
-business rules, a value its database cannot store, a record missing, no rights) is `Rejected` alone
-and dead-lettered at once with Odoo's reason, and such an error outside a per-record write is a
-`PermanentSinkError` for the batch, which the runtime then applies record by record. A record
-waiting for an earlier one (an allocation or a shipment of an order Odoo does not have, or has not
-confirmed, yet) is `Rejected` with a `NotYetApplicableError`, which the runtime retries later.
+`supplystream.odoo.operations`, batched. Odoo's errors become the sink contract's by their cause
+(`supplystream.odoo.failures`). Behaviour, errors and calls per batch: sinks/odoo/README.md.
 """
 
 from __future__ import annotations

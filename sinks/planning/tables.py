@@ -1,18 +1,8 @@
 """The planning tables the sink writes, each with its key and how its per-key version works (pure).
 
-Versions (every row stores ``version`` and the ``event_id`` that wrote it):
-
-- ``explicit`` — the event carries a version (``atp.changed.version``);
-- ``occurred`` — events without a version field (orders, shipments, receipts): the version is the
-  event's ``occurred_at`` in epoch milliseconds.
-
-Both upsert with ``ON CONFLICT ... DO UPDATE ... WHERE (excluded.version, excluded.event_id) >
-(current.version, current.event_id)``: a row changes only for a higher version; ``event_id`` breaks
-ties, so two different events with the same version give the same result however they are batched.
-- ``once`` — facts (stock moves): inserted once per ``event_id``, never updated.
-
-In every case a duplicate changes nothing and an older event after a newer one changes nothing.
-Within one batch the newest row per key wins before the merge (``DISTINCT ON``).
+A row changes only for a higher ``(version, event_id)``; facts (stock moves) are inserted once per
+``event_id``. So a duplicate, or an older event after a newer one, changes nothing. The tables and
+their versions: "Sinks" (Planning sink) in the README.
 """
 
 from __future__ import annotations

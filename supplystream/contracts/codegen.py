@@ -1,29 +1,9 @@
 """Generate the typed event models (``supplystream/events.py``) from the Avro contracts.
 
-``generate_models`` is a pure, deterministic function of the loaded schemas; ``render_models`` loads
-``schemas/``, generates and runs the result through ``ruff format`` so that the committed module is
-exactly the formatter's output. ``supplystream schemas codegen`` writes it, ``--check`` and
-``tests/unit/test_event_models.py`` fail when the committed module and the .avsc files drift apart.
-
-Mapping of Avro to Python:
-
-=========================================  ==========================================
-Avro                                       Python
-=========================================  ==========================================
-string, int/long, boolean, float/double    str, int, bool, float
-bytes                                      bytes
-string + logicalType uuid                  uuid.UUID
-long + timestamp-millis/-micros            datetime.datetime (timezone-aware, UTC)
-int + date                                 datetime.date
-bytes + decimal                            decimal.Decimal
-enum                                       an ``enum.StrEnum``
-record                                     a frozen, slotted, keyword-only dataclass
-array                                      ``tuple[X, ...]``
-``["null", X]`` (or ``[X, "null"]``)       ``X | None``
-=========================================  ==========================================
-
-Anything else (maps, fixed, other unions, time-of-day logical types) is refused with a
-``CodegenError`` naming the file and field, rather than generating a model that lies about its types.
+``generate_models`` is a pure, deterministic function of the loaded schemas; ``render_models`` also
+runs ``ruff format``, so the committed module is exactly the formatter's output (``--check`` and
+tests/unit/test_event_models.py fail on drift). Avro types without a faithful Python type are refused
+with a ``CodegenError``; the mapping is in "Event contracts" in the README.
 """
 
 from __future__ import annotations

@@ -1,28 +1,9 @@
 """What an error Odoo reports means, decided from its shape alone (pure functions, no I/O).
 
-Odoo answers a failed JSON-RPC call with HTTP 200 and ``error: {code, message, data: {name,
-message, ...}}`` (odoo/http.py ``serialize_exception``, Odoo 11 to 19): ``data.name`` is the
-exception's module and class, so a PostgreSQL error that escapes the ORM arrives under psycopg2's
-name — ``psycopg2.errors.NumericValueOutOfRange`` with ``integer out of range`` when a value does
-not fit an Integer field (PostgreSQL ``int4``), ``psycopg2.DataError`` before psycopg2 2.8.
-Odoo turns integrity errors (not null, foreign key, unique, check) into ValidationError itself
-(odoo/service/model.py), and retries lock, serialization and deadlock failures five times before
-it gives up and reports them.
-
-Odoo 19's JSON-2 (odoo/http.py ``Json2Dispatcher.handle_error``) reports the same exceptions as an
-HTTP status with the bare object ``{name, message, arguments, context, debug}`` as the body: 401 for
-a refused API key (``werkzeug.exceptions.Unauthorized``), 403 for AccessDenied/AccessError, 404 for
-MissingError and for a model or method this database lacks (``werkzeug.exceptions.NotFound``), 409
-for LockError, 422 for UserError/ValidationError and for arguments that do not fit the method
-(``werkzeug.exceptions.UnprocessableEntity``), 500 for anything else (a psycopg2 error under its own
-name). `json2_error_for` classifies them by the body's ``name`` through the same table; a status
-without Odoo's body comes from something in front of Odoo (a proxy, a rate limiter: 429).
-
-Each error is classified by its **cause**. Only two causes are transient — Odoo or its database
-cannot serve now (`Cause.UNAVAILABLE`), or a concurrent transaction got in the way
-(`Cause.CONCURRENCY`); everything else describes the call or its data, and the same call fails
-the same way every time. A refused login (`Cause.AUTHENTICATION`) is not about a record either:
-the sink pauses on it, as on an outage, until the credentials are fixed.
+JSON-RPC errors (HTTP 200 with ``error.data.name``) and JSON-2 errors (an HTTP status with Odoo's
+error object; `json2_error_for`) go through the same table. Each error is classified by its
+**cause**: only `Cause.UNAVAILABLE` and `Cause.CONCURRENCY` are transient; everything else fails the
+same way every time. The table and how the sink reacts: "Errors" in sinks/odoo/README.md.
 """
 
 from __future__ import annotations

@@ -1,30 +1,9 @@
 """`Json2Transport`: Odoo 19's JSON-2 API over httpx, behind the client's transport interface.
 
-Each call is ``POST <url>/json/2/<model>/<method>`` with ``Authorization: bearer <API key>``,
-``X-Odoo-Database: <database>``, ``Content-Type: application/json; charset=utf-8`` and a
-``User-Agent``; the body names every argument (`supplystream.odoo.json2_params`). Success is 200
-with the result as the body; an error is a 4xx/5xx status with Odoo's error object, classified by
-`supplystream.odoo.failures.json2_error_for` into the client's error types. The server version comes
-from ``GET /web/version`` and the user from ``res.users/context_get``, as Odoo's docs prescribe (no
-login, no session: the key identifies the user on every call).
-
-One `httpx.Client` per transport: its pool keeps connections open between calls (Odoo's server
-speaks HTTP/1.1), every request is bounded by ``timeout_s``. The API key lives only in that
-client's headers: httpx masks ``Authorization`` in its reprs, neither httpx nor httpcore logs
-header values, and no message here quotes a request.
-
-Each JSON-2 call is its own transaction, committed when it answers 200 (Odoo's docs,
-"Transaction"), exactly as each JSON-RPC ``execute_kw`` is: nothing that works over one API relies
-on two calls sharing a transaction over the other.
-
-Why not Odoo's own ``odoo-client-lib`` 2.0.1 (PyPI, 2026-02, its ``odoolib/json2.py``): it posts
-each call with module-level ``httpx.post`` (a new connection per call, no pool), with a fixed 60 s
-timeout; it turns every error but 401 into a ``ValueError`` carrying the response text, so the
-exception name Odoo reports (MissingError, AccessError, a psycopg2 error) is lost and could only be
-parsed back out of a string; network errors escape as httpx's own; it names positional arguments
-by fetching ``/doc-bearer/<model>.json`` first (one more request per model, and the ``/doc``
-endpoint must be reachable for the key); and its ``read`` returns a bare dict when one record is
-read. Wrapping it would leave all of that to undo, so this module speaks JSON-2 itself (~150 lines).
+Each call is ``POST <url>/json/2/<model>/<method>`` with a bearer API key and every argument named
+(`supplystream.odoo.json2_params`); errors are classified by `supplystream.odoo.failures`. Each call is
+its own transaction, as over JSON-RPC. The API key lives only in the pooled client's headers and no
+message here quotes a request. Why not Odoo's ``odoo-client-lib``: "Odoo" in the README.
 """
 
 from __future__ import annotations

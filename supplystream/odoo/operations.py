@@ -1,46 +1,9 @@
 """What the platform does in Odoo, with the right calls for each Odoo version.
 
-The client knows the server's major version after login; these functions choose from it (and
-from the fields the server actually has, since add-ons such as `delivery` add some):
-
-- done quantity of a move: ``stock.move.quantity_done`` (11-16); ``quantity`` + ``picked`` (17+).
-- moves of a picking: ``stock.picking.move_lines`` (11-15); ``move_ids`` (16+).
-- validate a picking: set the done quantities, ``button_validate``, then answer the wizard that may
-  come back: immediate transfer (11-16, when nothing was set done) or backorder (all versions).
-- set the on-hand quantity: ``stock.inventory`` with a line (11-14; ``action_done`` before 13,
-  ``action_validate`` after); ``stock.quant.inventory_quantity`` + ``action_apply_inventory`` (15+).
-- storable products: ``type = 'product'`` (11-17); ``is_storable`` (18+).
-- sale orders with their lines: one ``create`` with ``(0, 0, values)`` line commands (all versions;
-  Odoo 11 completes a line's name, unit and price from its product as its onchange does).
-- add a delta to the on-hand quantity under a reference (the Odoo sink): ``stock.quant.create`` in
-  inventory mode with ``inventory_quantity_auto_apply`` and ``inventory_name`` (15+, one call, the
-  move is named after the reference); a ``stock.inventory`` named after it (11-14).
-- cancel sale orders: ``action_cancel`` with ``disable_cancel_warning`` in the context (16+ at least
-  answer the ``sale.order.cancel`` wizard otherwise; older versions ignore the key). Odoo 11 refuses
-  to cancel an order with a done delivery (its done moves refuse ``_action_cancel``); Odoo 17
-  cancels it and keeps the done deliveries: the sink cancels only orders nothing of which shipped.
-- a note in a record's chatter: ``message_post(body=..., message_type='comment')`` (keyword-only
-  from 13; the default subtype is an internal note on every version).
-- a delivery created by hand (``create_delivery``): Odoo 11's Delivery Orders type has no default
-  destination (its rule gives it), so the customers' location is looked up.
-- ship a sale order line from another warehouse than the order's (split orders): a route per
-  warehouse on the line, ``stock.location.route`` (11-15) / ``stock.route`` (16+), whose one rule
-  is a ``procurement.rule`` with action ``move`` (11) / a ``stock.rule`` with action ``pull``
-  (12+), destination ``location_id`` (11-15) / ``location_dest_id`` (16+), and serves no warehouse
-  (``ship_from_routes``); the line's field is ``route_id`` (``route_ids`` where a server has that).
-
-ATP is written to a custom model ``x_supplystream_atp`` (created through ``ir.model`` as a manual
-model, the way Odoo Studio does, on first use): one record per SKU and warehouse with
-``x_sku``, ``x_warehouse_code``, ``x_on_hand``, ``x_reserved``, ``x_atp``, ``x_version`` and
-``x_event_id``. A write with a version not above the stored one changes nothing.
-
-``x_version`` is a char field holding the version as `VERSION_DIGITS` zero-padded decimal digits
-(`version_text`): versions are clock microseconds (~1.7e15), which Odoo's Integer (PostgreSQL
-``int4``, at most 2,147,483,647) cannot hold and a Float (double precision) holds exactly only up to
-2**53; a fixed-width digit string holds every non-negative Avro ``long`` exactly, on every Odoo
-version, and compares as the number does (``=``, ``<``, ``>`` in a domain, ``ORDER BY``). A model
-created by an earlier SupplyStream with an integer ``x_version`` is converted on first use
-(`ensure_atp_model`).
+Callers say what they want (validate a picking, set on-hand stock, write ATP, cancel orders...) and
+these functions choose the calls from the server's major version (known after login) and the fields
+it actually has. Which call each version takes: "Odoo versions" in sinks/odoo/README.md; the
+``x_supplystream_atp`` model and why ``x_version`` is text (`version_text`): the same README.
 """
 
 from __future__ import annotations

@@ -1,17 +1,8 @@
 """ACLs in topics.yaml: who may produce to and consume from which topic, as plain data. No Kafka here.
 
-An `acls:` entry names a principal and the topics it consumes and produces, and the consumer groups it
-reads with::
-
-    acls:
-      - principal: User:planning-sink
-        consume: [stock.moved, order.placed]
-        produce: [planning-sink.dlq]
-        groups: [planning-sink]
-
-`bindings_for` turns entries into the ACL bindings Kafka needs (consume: topic READ + DESCRIBE;
-produce: topic WRITE + DESCRIBE; groups: group READ), and `plan_acls` compares them with the bindings
-the cluster holds for the catalog's principals; principals the catalog does not name are never touched.
+`bindings_for` turns ``acls:`` entries into Kafka ACL bindings and `plan_acls` compares them with the
+cluster's; principals the catalog does not name are never touched. The format: "Security and
+deployment" (ACLs) in the README.
 """
 
 from __future__ import annotations

@@ -1,18 +1,7 @@
 """The reconciliation report: after a run, every copy of the truth must agree. Pure: plain data in.
 
-What is compared (each a `Check`, all must hold):
-
-- **ATP**: the positions recomputed from the business topics by the processors' own pure functions
-  (`processors.replay`) = the latest ``atp.changed`` per ``sku|warehouse`` (the processor's table as
-  published) = the planning database's ``inventory_positions`` (on hand, reserved, ATP, version);
-- **channels**: what each channel last received per SKU = its available-to-sell computed from that
-  latest ATP (`sinks.channels.availability`: network ATP over its warehouses, minus buffers);
-- **Odoo**: one validated outgoing picking carrying each confirmed shipment's tracking number, and
-  no validated picking with a tracking number no shipment has;
-- **no duplicate effects**: no event id twice in any business topic, no order allocated twice, one
-  planning row per event, every order placed ended allocated or backordered;
-- **dead letters**: exactly the expected ones (none in a clean run; the injected ones in the
-  reliability suite).
+Each comparison is a `Check` (ATP, channels, Odoo, no duplicate effects, dead letters) and all must
+hold. What each compares: the README, "The two commands".
 """
 
 from __future__ import annotations

@@ -1,17 +1,9 @@
 """The demo's watchdog: when the demo process dies (any signal, SIGKILL included), what it started stops.
 
-The demo starts its workers and its stack in sessions of their own (so that Ctrl-C reaches only the
-demo, which then stops them in order). A demo killed outright would leave them all running. So the
-demo first starts this watchdog, in a session of its own, holding the read end of a pipe whose write
-end only the demo holds. The kernel closes that end when the demo exits, however it exits:
-
-- the demo finished its own shutdown: it writes ``released`` first, and the watchdog just exits;
-- anything else (end of file without ``released``): the watchdog stops every worker from the PID files
-  (SIGTERM, SIGKILL after a short grace) and then the stack (`LocalStack.down`), unless the demo was
-  asked to keep it, and exits.
-
-Run as ``python -m supplystream_app.demo.watchdog --fd N --home HOME [--keep-stack]`` with the demo's
-environment (the stack's ports and home).
+It holds the read end of a pipe only the demo writes to: end of file without ``released`` means the
+demo died, so it stops every worker from the PID files and then the stack. Run as
+``python -m supplystream_app.demo.watchdog --fd N --home HOME [--keep-stack]``; see the README,
+"The two commands".
 """
 
 from __future__ import annotations

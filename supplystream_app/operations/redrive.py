@@ -1,19 +1,9 @@
 """What a dead-letter re-drive selects and what the re-driven record carries (pure).
 
-A dead letter (`supplystream.dead_letters`) keeps the original key, value and headers, plus
-``supplystream.error.*`` headers naming where it came from and why it failed. A re-drive sends it
-back (to its original topic, or straight into the sink) with these headers instead of the error ones:
-
-=====================================  ========================================================
-``supplystream.redriven``              ``true``
-``supplystream.redriven.from``         ``<dead-letter topic>@<partition>:<offset>``
-``supplystream.origin.topic``          the topic the event was first consumed from
-``supplystream.origin.partition``      its partition there
-``supplystream.origin.offset``         its offset there
-=====================================  ========================================================
-
-The ``origin`` headers survive a second dead-lettering (the runtime keeps every header outside
-``supplystream.error.*``), so a record that fails again can still be re-driven to where it came from.
+A re-drive sends a dead letter back (to its original topic, or straight into the sink) with
+``supplystream.redriven*`` and ``supplystream.origin.*`` headers instead of the error ones. The
+``origin`` headers survive a second dead-lettering, so a record that fails again can still be
+re-driven to where it came from. The headers: "Replay and dead-letter re-drive" in the README.
 """
 
 from __future__ import annotations

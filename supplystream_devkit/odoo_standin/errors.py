@@ -1,26 +1,8 @@
-"""The errors the stand-in raises, serialised the way Odoo 17 serialises exceptions.
+"""The errors the stand-in raises, serialised the way Odoo serialises exceptions.
 
-Odoo 17 (odoo/http.py, ``serialize_exception`` and ``JsonRPCDispatcher.handle_error``) answers a
-failed JSON-RPC call with HTTP 200 and::
-
-    {"jsonrpc": "2.0", "id": <request id>,
-     "error": {"code": 200, "message": "Odoo Server Error",
-               "data": {"name": "<module>.<class>", "debug": "<traceback>", "message": "<str(exc)>",
-                        "arguments": [<exc.args>], "context": {}}}}
-
-``name`` is the exception's module and class name, e.g. ``odoo.exceptions.UserError`` or
-``builtins.AttributeError``.
-
-Odoo 19's JSON-2 (odoo/http.py ``Json2Dispatcher.handle_error``) answers the same exceptions with an
-HTTP status and the bare ``serialize_exception`` object as the body::
-
-    {"name": "<module>.<class>", "message": "<str(exc)>", "arguments": [<exc.args>], "context": {},
-     "debug": "<traceback>"}
-
-The status is the exception's ``http_status`` (odoo/exceptions.py, Odoo 18+: UserError and
-ValidationError 422, AccessDenied and AccessError 403, MissingError 404), a werkzeug exception's
-code (its ``message`` is then the description and ``arguments`` ``[description, code]``), or 500
-for anything else (a psycopg2 error, a bug: ``builtins.*``).
+JSON-RPC (Odoo 17): HTTP 200 with Odoo's ``error`` object, ``data.name`` being the exception's module
+and class; JSON-2 (Odoo 19): the exception's HTTP status with the bare object as the body. The exact
+shapes and statuses are in the stand-in's README ("Errors").
 """
 
 from __future__ import annotations

@@ -1,17 +1,8 @@
 """JSON-2, Odoo 19's external API (addons/rpc/controllers/json2.py), over the stand-in's services.
 
-``POST /json/2/<model>/<method>`` with ``Authorization: bearer <API key>`` (base/models/ir_http.py
-``_auth_method_bearer``; a password is not a key), an optional ``X-Odoo-Database`` (any name is
-accepted, as by ``db.list``) and a JSON object body: ``ids``, ``context`` and the method's
-parameters, all by name. The answer is 200 with the method's result as the JSON body (a recordset as
-its ids: ``create`` answers a list even for one dict; ``None`` as ``null``), or an error status with
-Odoo's error object (see ``errors.py``). Each call is one transaction.
-
-The checks run in Odoo's order: the key (401 Unauthorized), the body (400 BadRequest), the model
-(404 NotFound "the model 'x' does not exist"), the method (private: 403 AccessError; unknown: 404
-NotFound), ids given to an ``@api.model`` method (422 UnprocessableEntity), the arguments against the
-method's signature (422), then the call (its own errors: 422 UserError/ValidationError, 403
-AccessError, 404 MissingError, 500 for psycopg2 and bugs).
+``POST /json/2/<model>/<method>`` with a bearer API key and every argument named; 200 with the result,
+or an error status with Odoo's error object (``errors.py``). The checks run in Odoo's order; they and
+their statuses are in "JSON-2 (as Odoo 19)" in the stand-in's README.
 """
 
 from __future__ import annotations

@@ -1,19 +1,8 @@
 """Which Odoo the stand-in presents itself as: 17 (the default) or 19 (``--odoo-version``).
 
-One stand-in process presents one release, as one Odoo server runs one (``odoo/release.py`` is a
-module of the server, not of a database). What differs between the two, as far as the stand-in
-models it:
-
-* the version it reports (``common.version``, ``/web/webclient/version_info``);
-* from 19: ``GET /web/version`` (addons/rpc, no key needed) and the JSON-2 API
-  (``POST /json/2/<model>/<method>``, see ``json2.py``); ``/jsonrpc`` still answers, deprecated, and
-  logs Odoo 19's deprecation warning;
-* products (Odoo 18 changed them): up to 17 a storable product has ``type = 'product'``; from 18
-  ``type`` is ``consu``/``service``/``combo`` and a storable product is ``consu`` with
-  ``is_storable`` set (addons/stock ``product.template``).
-
-The data directory remembers the release that created it (a database belongs to one Odoo version):
-starting it as another one is refused (`check_data`).
+One process presents one release, as one Odoo server runs one. The differences modelled (reported
+version, JSON-2 from 19, products' ``type``/``is_storable`` from 18) are in the stand-in's README. A
+data directory belongs to the release that created it: starting it as another is refused (`check_data`).
 """
 
 from __future__ import annotations

@@ -1,21 +1,8 @@
 """Sales behaviour after Odoo 17's ``sale`` and ``sale_stock`` modules.
 
-* create: ``name`` from the 'sale.order' sequence (prefix 'S', 5 digits: S00001) when it is
-  missing or 'New'; ``warehouse_id`` defaults to the company's first warehouse.
-* ``action_confirm``: only quotations (draft, sent) can be confirmed; the order goes to 'sale',
-  ``date_order`` becomes now, and (sale_stock ``_action_launch_stock_rule``) each storable or
-  consumable line is procured: by the rule of its route (``route_id``) that delivers to the
-  customers and serves the line's warehouse or no warehouse (stock.rule ``_get_rule``), else by the
-  delivery of its warehouse (the order's, or the warehouse of its route's rule: sale_stock
-  ``_compute_warehouse_id``). Moves from the same source location with the same operation type
-  share one delivery (``_assign_picking``), which is then confirmed and reserved: 'assigned' when
-  stock is available, else 'confirmed'. An order whose lines ship from two warehouses gets two.
-* ``action_cancel``: a locked order raises UserError; an order that is not a draft answers the
-  ``sale.order.cancel`` wizard action (``_show_cancel_wizard``: Odoo offers to e-mail the customer,
-  one order at a time: several are "Expected singleton") unless the context has
-  ``disable_cancel_warning``; otherwise (``_action_cancel``) state 'cancel' and (sale_stock) every
-  delivery not done is cancelled, which releases its reservations. Deliveries already done stay
-  done, and so does the order's cancellation.
+Order creation, ``action_confirm`` (procurement per line by its route or its warehouse, one delivery
+per source location) and ``action_cancel`` (with the ``sale.order.cancel`` wizard unless
+``disable_cancel_warning``). What exactly is modelled: "Sales behaviour" in the stand-in's README.
 """
 
 from __future__ import annotations

@@ -1,19 +1,8 @@
 """The HTTP front: Odoo 17's JSON-RPC routes on a stdlib ``ThreadingHTTPServer``, and Odoo 19's
 JSON-2 when it presents itself as 19 (``release.py``).
 
-Routes (Odoo's controllers: addons/web/controllers/webclient.py, session.py, dataset.py and
-odoo/http.py ``/jsonrpc``; from 19 addons/rpc/controllers):
-
-* ``/web/webclient/version_info`` (POST JSON-RPC, or GET) -> ``common.version``.
-* 19 only: ``GET /web/version`` -> ``{"version_info": [...], "version": "19.0"}``;
-  ``POST /json/2/<model>/<method>`` -> JSON-2 (``json2.py``). ``/jsonrpc`` still works, deprecated.
-* ``/jsonrpc`` -> ``{"service": "common"|"object"|"db", "method": ..., "args": [...]}``.
-* ``/web/session/authenticate`` -> session cookie + session info; ``/web/session/destroy``;
-  ``/web/session/get_session_info``; ``/web/dataset/call_kw[/...]`` (session based).
-* ``/supplystream/faults`` (GET/POST): the stand-in's fault injection, never faulted itself.
-
 JSON-RPC answers always carry HTTP 200, except an unknown route (404), as Odoo does; JSON-2 answers
-carry the error's HTTP status.
+carry the error's HTTP status. The routes: "Routes" in the stand-in's README.
 """
 
 from __future__ import annotations

