@@ -207,3 +207,10 @@ class ProductUnits:
         if source == stock:
             return quantity, stock.name
         return to_unit(quantity, source, stock, "HALF-UP"), stock.name
+
+
+def unit_key(name: str) -> str:
+    """A unit's name compared loosely: ``Units``, ``Unit(s)`` and ``unit`` are one unit, ``kg`` and
+    ``KG`` too (Odoo 11 names ``Unit(s)`` and ``Dozen(s)`` what Odoo 17 names ``Units`` and ``Dozens``)."""
+    key = name.strip().lower().replace("(s)", "")
+    return key[:-1] if key.endswith("s") and len(key) > 3 else key

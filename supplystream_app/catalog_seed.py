@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from supplystream.errors import OdooValidationError
 from supplystream.odoo.client import OdooClient
-from supplystream.odoo.operations import storable_values
+from supplystream.odoo.operations import read_units, storable_values, uom_model
+from supplystream.units import unit_key
 
 if TYPE_CHECKING:
     from producers.simulator import Simulation
@@ -36,10 +37,20 @@ def odoo_warehouse_code(platform_code: str) -> str:
     return cleaned[:WAREHOUSE_CODE_CHARS]
 
 
-def simulation_products(simulation: Simulation) -> list[tuple[str, str]]:
-    """(SKU, product name) of every SKU a simulation sells; weighed SKUs say so in their name."""
+class CatalogProduct(NamedTuple):
+    """A product the demo catalog needs: its SKU, name and stock unit (the events' ``uom``)."""
+
+    sku: str
+    name: str
+    uom: str = "Units"
+
+
+def simulation_products(simulation: Simulation) -> list[CatalogProduct]:
+    """Every SKU a simulation sells, in the unit it sells it (weighed SKUs in kg, named so)."""
     return [
-        (sku.code, f"Simulated product {sku.code}{' (sold by kg)' if sku.weighed else ''}")
+        CatalogProduct(
+            sku.code, f"Simulated product {sku.code}{' (sold by kg)' if sku.weighed else ''}", sku.uom
+        )
         for sku in simulation._skus  # the simulator has no public catalog (yet)
     ]
 
@@ -61,21 +72,20 @@ class CatalogSummary:
 
 
 def ensure_catalog(
-    client: OdooClient, products: Sequence[tuple[str, str]], warehouses: Sequence[str]
+    client: OdooClient, products: Sequence[CatalogProduct], warehouses: Sequence[str]
 ) -> CatalogSummary:
-    """Create the products (storable, ``default_code`` = SKU) and warehouses Odoo lacks; idempotent."""
+    """Create the products (storable, ``default_code`` = SKU, stocked and bought in their unit) and
+    the warehouses Odoo lacks; idempotent."""
     summary = CatalogSummary()
     _ensure_products(client, products, summary)
     _ensure_warehouses(client, warehouses, summary)
     return summary
 
 
-def _ensure_products(
-    client: OdooClient, products: Sequence[tuple[str, str]], summary: CatalogSummary
-) -> None:
-    names = dict(products)
+def _ensure_products(client: OdooClient, products: Sequence[CatalogProduct], summary: CatalogSummary) -> None:
+    wanted = {product.sku: product for product in products}
     existing: set[str] = set()
-    skus = sorted(names)
+    skus = sorted(wanted)
     for start in range(0, len(skus), CREATE_CHUNK):
         chunk = skus[start : start + CREATE_CHUNK]
         rows = client.search_read(
@@ -86,14 +96,39 @@ def _ensure_products(
         existing |= {str(row["default_code"]) for row in rows}
     missing = [sku for sku in skus if sku not in existing]
     storable = storable_values(client.version)
+    unit_ids = _unit_ids(client, {wanted[sku].uom for sku in missing})
     for start in range(0, len(missing), CREATE_CHUNK):
         chunk = missing[start : start + CREATE_CHUNK]
         client.create(
             "product.product",
-            [{"name": names[sku], "default_code": sku, **storable} for sku in chunk],
+            [
+                {"name": wanted[sku].name, "default_code": sku, **storable, **unit_ids[wanted[sku].uom]}
+                for sku in chunk
+            ],
         )
     summary.products_created = missing
     summary.products_existing = len(existing)
+
+
+def _unit_ids(client: OdooClient, names: set[str]) -> dict[str, dict[str, int]]:
+    """``uom_id`` (and ``uom_po_id`` where Odoo has it) per unit name; none for Units, Odoo's default."""
+    others = {name for name in names if unit_key(name) != unit_key("Units")}
+    values: dict[str, dict[str, int]] = {name: {} for name in names - others}
+    if not others:
+        return values
+    units = read_units(client)
+    # Odoo 11-17 also have a purchase unit, which must be of the stock unit's category.
+    purchase = "uom_po_id" in client.fields("product.product")
+    for name in others:
+        found = sorted(i for i, unit in units.items() if unit_key(unit.name) == unit_key(name))
+        if not found:
+            raise OdooValidationError(
+                f"Odoo has no unit of measure named {name!r}: create it (Inventory > Configuration > "
+                "Units of Measure) or sell those SKUs in a unit Odoo has",
+                model=uom_model(client.version),
+            )
+        values[name] = {"uom_id": found[0], **({"uom_po_id": found[0]} if purchase else {})}
+    return values
 
 
 def _ensure_warehouses(client: OdooClient, warehouses: Sequence[str], summary: CatalogSummary) -> None:

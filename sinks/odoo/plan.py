@@ -25,7 +25,7 @@ from supplystream.events import (
     StockMoved,
 )
 from supplystream.odoo.operations import MAX_VERSION, AtpRow, LineChanges, many2one_id
-from supplystream.units import UnitOfMeasure, UnitOfMeasureError, convert_exact, to_unit_exact
+from supplystream.units import UnitOfMeasure, UnitOfMeasureError, convert_exact, to_unit_exact, unit_key
 
 #: The system whose events are never written back to Odoo: they came from it (no echo loop).
 ODOO_SYSTEM = "odoo"
@@ -56,13 +56,6 @@ class NotYet:
 
 
 # -- quantities into Odoo: in the product's unit, at its rounding --------------------------------
-
-
-def unit_key(name: str) -> str:
-    """A unit's name compared loosely: ``Units``, ``Unit(s)`` and ``unit`` are one unit, ``kg`` and
-    ``KG`` too (Odoo 11 names ``Unit(s)`` and ``Dozen(s)`` what Odoo 17 names ``Units`` and ``Dozens``)."""
-    key = name.strip().lower().replace("(s)", "")
-    return key[:-1] if key.endswith("s") and len(key) > 3 else key
 
 
 def odoo_quantity(

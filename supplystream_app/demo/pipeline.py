@@ -215,7 +215,7 @@ class Pipeline:
             )
         )
         standin.start()
-        skus = [sku for sku, _name in simulation_products(Simulation(self.options.seed))]
+        skus = [product.sku for product in simulation_products(Simulation(self.options.seed))]
         _wait_http(f"{self.channel_url}/_standin/levels", 60, "the channel stand-in")
         httpx.post(
             f"{self.channel_url}/_standin/products", json={"skus": skus}, timeout=30

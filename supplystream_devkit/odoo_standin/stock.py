@@ -356,6 +356,15 @@ def _before_move_unlink(env: Env, ids: list[int]) -> None:
         raise UserError("You can only delete draft or cancelled moves.")
 
 
+def _prepare_product(env: Env, vals: dict[str, Any]) -> None:
+    """A product without a unit is stocked in Units, as Odoo's ``_get_default_uom_id`` does."""
+    if not vals.get("uom_id"):
+        units = env.search("uom.uom", [("name", "=", "Units")], limit=1)
+        if units:
+            vals["uom_id"] = units[0]
+
+
+orm.PREPARE_CREATE["product.product"] = _prepare_product
 orm.PREPARE_CREATE["stock.move"] = _prepare_move
 orm.AFTER_CREATE["stock.move"] = _after_move_create
 orm.AFTER_WRITE["stock.move"] = _after_move_write

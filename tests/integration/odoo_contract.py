@@ -146,7 +146,7 @@ UNIT_SKUS = {
 
 def unit_named(units: dict[int, UnitOfMeasure], key: str) -> int:
     """The id of the unit whose name is ``key`` loosely (``Unit(s)``/``Units``, ``Dozen(s)``/``Dozens``)."""
-    from sinks.odoo.plan import unit_key  # noqa: PLC0415 - the sink's own matching
+    from supplystream.units import unit_key  # noqa: PLC0415 - the sink's own matching
 
     found = [i for i, u in sorted(units.items()) if unit_key(u.name) == key]
     assert found, f"no unit {key!r} among {[u.name for u in units.values()]}"

@@ -49,7 +49,8 @@ from supplystream.odoo.operations import (
     version_of,
 )
 from supplystream.odoo.transport import OdooTransport
-from supplystream_app.catalog_seed import ensure_catalog
+from supplystream.units import unit_key
+from supplystream_app.catalog_seed import CatalogProduct, ensure_catalog
 from tests.integration.odoo_contract import (
     OdooBackend,
     Seed,
@@ -763,10 +764,15 @@ class OdooSinkContract:
         self, client: OdooClient, sink: OdooSink
     ) -> None:
         tag = uuid.uuid4().hex[:4].upper()
-        products = [(f"SKU-SEED-{tag}-{n}", f"Seeded product {n}") for n in range(3)]
+        products = [
+            *(CatalogProduct(f"SKU-SEED-{tag}-{n}", f"Seeded product {n}") for n in range(2)),
+            CatalogProduct(f"SKU-SEED-{tag}-2", "Seeded product 2 (sold by kg)", "kg"),
+        ]
         platform_code = f"WH-Z{tag}"  # Odoo code Z<tag>: five characters
-        first = ensure_catalog(client, [*products, ("SKU-1001", "Pallet Jack")], ["WH-EAST", platform_code])
-        assert first.products_created == [sku for sku, _ in products]
+        first = ensure_catalog(
+            client, [*products, CatalogProduct("SKU-1001", "Pallet Jack")], ["WH-EAST", platform_code]
+        )
+        assert first.products_created == [product.sku for product in products]
         assert first.products_existing == 1
         assert first.warehouses_created == [(platform_code, f"Z{tag}")]
         assert first.warehouses_existing == 1
@@ -775,10 +781,16 @@ class OdooSinkContract:
         assert (again.products_existing, again.warehouses_existing) == (3, 2)
         stored = client.search_read(
             "product.product",
-            [*storable_domain(client.version), ("default_code", "in", [sku for sku, _ in products])],
-            ["default_code", "name"],
+            [*storable_domain(client.version), ("default_code", "in", [p.sku for p in products])],
+            ["default_code", "name", "uom_id"],
         )
-        assert sorted((p["default_code"], p["name"]) for p in stored) == sorted(products)
+        assert sorted((p["default_code"], p["name"]) for p in stored) == sorted(
+            (p.sku, p.name) for p in products
+        )
+        # Each product is stocked and bought in its unit: the weighed one in kg, the others in Odoo's Units.
+        units = {str(p["default_code"]): str(p["uom_id"][1]) for p in stored}
+        assert units[products[2].sku] == "kg"
+        assert {unit_key(units[p.sku]) for p in products[:2]} == {unit_key("Units")}
         [warehouse] = client.search_read(
             "stock.warehouse", [("name", "=", platform_code)], ["code", "lot_stock_id"]
         )
