@@ -7,6 +7,7 @@ planning database, the channel stand-in's control API and Odoo. Read only after 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -64,6 +65,11 @@ def read_events(settings: Settings, topics: Sequence[str]) -> dict[str, list[Map
                 except Exception:  # noqa: BLE001, S112 - poison records are the dead-letter check's business
                     continue
     return found
+
+
+def fingerprint(record: Mapping[str, Any]) -> str:
+    """A digest of a decoded event's whole payload: two records of one event id compare equal by it."""
+    return hashlib.sha256(repr(sorted(record.items())).encode()).hexdigest()[:16]
 
 
 def latest_atp(records: Sequence[Mapping[str, Any]]) -> dict[str, PublishedAtp]:
@@ -230,7 +236,9 @@ def gather(
         odoo_units=odoo_stock_units(settings, sorted({key.split("|", 1)[0] for key in published}))
         if with_odoo_sink
         else {},
-        event_ids={topic: [str(r["event_id"]) for r in events[topic]] for topic in BUSINESS_TOPICS},
+        event_ids={
+            topic: [(str(r["event_id"]), fingerprint(r)) for r in events[topic]] for topic in BUSINESS_TOPICS
+        },
         allocations=dict(allocations),
         orders_placed={str(r["order_id"]) for r in events["order.placed"]},
         orders_backordered={str(r["order_id"]) for r in events["order.backordered"]},

@@ -28,7 +28,7 @@ CHECKS = (
     "processor's published ATP = planning database (figures)",
     "channel stand-in's last levels = available-to-sell from the published ATP",
     "Odoo pickings validated = shipments confirmed",
-    "no event published twice",
+    "no event id published with two different payloads",
     "no order allocated twice",
     "dead letters as expected",
 )

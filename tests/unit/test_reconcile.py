@@ -21,7 +21,7 @@ def clean() -> Evidence:
         expected_channel_levels={("webshop", "A"): 7, ("webshop", "B"): 0},
         shipments={"1Z1": "WH-EAST/OUT/1"},
         odoo_validated={"1Z1": 1},
-        event_ids={"stock.moved": ["e1", "e2"], "order.placed": ["o1"]},
+        event_ids={"stock.moved": [("e1", "p1"), ("e2", "p2")], "order.placed": [("o1", "p3")]},
         allocations={"SO-1": {"a1 [...]"}},
         orders_placed={"SO-1", "SO-2"},
         orders_backordered={"SO-2"},
@@ -57,7 +57,9 @@ def test_each_disagreement_fails_its_own_check() -> None:
         "processor's published ATP = Odoo's ATP records (figures, versions)": {
             "odoo_atp": {"A|WH-EAST": PublishedAtp(4, (D("10"), D("2"), D("8")))}
         },
-        "no event published twice": {"event_ids": {"stock.moved": ["e1", "e1"]}},
+        "no event id published with two different payloads": {
+            "event_ids": {"stock.moved": [("e1", "p1"), ("e1", "p9")]}
+        },
         "no order allocated twice": {"allocations": {"SO-1": {"a1 [x]", "a2 [y]"}}},
         "every order placed ended allocated or backordered": {"orders_placed": {"SO-1", "SO-2", "SO-3"}},
         "one planning row per event": {"planning_rows": {"stock_moves": (3, 2)}},
@@ -65,6 +67,17 @@ def test_each_disagreement_fails_its_own_check() -> None:
     }
     for name, change in cases.items():
         assert failed_names(dataclasses.replace(base, **change)) == [name], name  # type: ignore[arg-type]
+
+
+def test_an_event_published_again_identically_is_at_least_once_and_said() -> None:
+    evidence = dataclasses.replace(
+        clean(), event_ids={"stock.moved": [("e1", "p1"), ("e1", "p1"), ("e2", "p2")]}
+    )
+    [check] = [
+        c for c in reconcile(evidence).checks if c.name == "no event id published with two different payloads"
+    ]
+    assert check.ok
+    assert "1 re-published identically (at least once)" in check.detail
 
 
 def test_expected_dead_letters_hold_and_odoo_unchecked_is_said() -> None:
