@@ -212,15 +212,17 @@ def _latest(settings: Settings, decode: Decode) -> dict[str, tuple[int, Figures3
 
 def _caught_up(settings: Settings, *workers: Worker) -> None:
     groups = {"atp": "atp-processor", "router": "order-router"}
-    # Twice, a few seconds apart: replies and commands may still have been in flight.
-    for timeout_s, poll_s in ((600, 2), (60, 3)):
-        _wait(
-            lambda: _running(*workers) and all(caught_up(settings, groups[w.name]) for w in workers),
-            timeout_s,
-            "the processors to catch up",
-            workers,
-            poll_s=poll_s,
-        )
+    # Three readings in a row, 3 s apart (as the demo's drain): a reply or command produced after its
+    # input's offset was committed is still in flight when one reading says "caught up".
+    streak = 0
+
+    def settled() -> bool:
+        nonlocal streak
+        now = _running(*workers) and all(caught_up(settings, groups[w.name]) for w in workers)
+        streak = streak + 1 if now else 0
+        return streak >= 3
+
+    _wait(settled, 600, "the processors to catch up (three readings in a row)", workers, poll_s=3)
 
 
 def _wait(
