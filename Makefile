@@ -28,7 +28,7 @@ unit: bootstrap
 integration: bootstrap
 	$(VENV)/pytest -m integration
 
-## The reliability suite alone (a demo-sized run with faults, then the reconciliation; ~5 min).
+## The reliability suite alone (a demo-sized run with faults, then the reconciliation; ~6-9 min).
 reliability: bootstrap
 	$(VENV)/pytest -m reliability -s
 
