@@ -30,7 +30,7 @@ from supplystream.errors import (
     SupplyStreamError,
 )
 from supplystream.events import Event, OrderAllocated, OrderCancelled, ShipmentConfirmed, StockMoved
-from supplystream.kafka_io import read_to_end
+from supplystream.kafka_io import header_map, read_to_end
 from supplystream.publisher import Delivery, Publisher
 from supplystream.registry import SchemaRegistry, is_unknown_schema
 from supplystream.serde import AvroDeserializer
@@ -121,12 +121,6 @@ def committable(
     }
 
 
-def _headers(message: Message) -> dict[str, bytes]:
-    raw = message.headers() or []
-    pairs = raw.items() if isinstance(raw, dict) else raw
-    return {str(name): value for name, value in pairs if isinstance(value, bytes)}
-
-
 class WarehouseStandin:
     """Ships what the router allocated; see the module docstring."""
 
@@ -185,7 +179,7 @@ class WarehouseStandin:
         """Learn what was already shipped and cancelled (whole topics; see the module docstring)."""
         scanned = (self.routes.shipments, self.routes.moves)
         for message in (m for topic in scanned for m in read_to_end(self._settings, topic, SCAN_READER)):
-            event_id = _headers(message).get("event_id")
+            event_id = header_map(message).get("event_id")
             if event_id is None and message.value() is not None:
                 try:
                     event_id = str(self._decode(message.value() or b"")["event_id"]).encode()
@@ -287,7 +281,7 @@ class WarehouseStandin:
         raise DeserializationError(f"{message.topic()} carries a {event_type!r} event, not an allocation")
 
     def _dead_letter(self, message: Message, error: BaseException) -> None:
-        headers = _headers(message)
+        headers = header_map(message)
         now = dt.datetime.now(dt.UTC)
         topic, partition, offset = message.topic() or "", message.partition() or 0, message.offset() or 0
         failure = failure_of(error, 1, now, now, "decode")

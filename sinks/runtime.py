@@ -38,6 +38,7 @@ from supplystream.consumer_lag import committed_lag
 from supplystream.contracts.registration import load_contracts
 from supplystream.dead_letters import DeadLetter, Failure, Stage, dead_letter_headers, failure_of
 from supplystream.errors import DeserializationError, RegistryError, SupplyStreamError
+from supplystream.kafka_io import header_map
 from supplystream.registry import SchemaRegistry, is_unknown_schema
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings, SinkSettings
@@ -329,7 +330,7 @@ class SinkRuntime:
             if value is None:
                 self.summary.skipped_tombstones += 1  # a compacted topic's deletion marker
                 continue
-            headers = _headers(message)
+            headers = header_map(message)
             try:
                 event = self._decode(value)
             except (DeserializationError, RegistryError) as exc:
@@ -738,12 +739,6 @@ def _position(message: Message) -> Position:
 
 def _pos(record: SinkRecord) -> tuple[str, int, int]:
     return (record.topic, record.partition, record.offset)
-
-
-def _headers(message: Message) -> dict[str, bytes]:
-    raw = message.headers() or []
-    pairs = raw.items() if isinstance(raw, dict) else raw
-    return {str(name): value for name, value in pairs if isinstance(value, bytes)}
 
 
 def _describe(partitions: list[TopicPartition]) -> str:

@@ -25,7 +25,7 @@ from sinks.planning.adapter import DEFAULT_SCHEMA
 from supplystream.atp_view import AtpView
 from supplystream.contracts.registration import load_contracts
 from supplystream.dead_letters import HEADER_PREFIX, headers_as_text
-from supplystream.kafka_io import read_to_end
+from supplystream.kafka_io import header_map, read_to_end
 from supplystream.odoo.client import OdooClient
 from supplystream.odoo.operations import ATP_MODEL, many2one_id, read_units, version_of
 from supplystream.registry import SchemaRegistry
@@ -182,9 +182,7 @@ def dead_letter_counts(settings: Settings) -> dict[str, int]:
         topic = catalog.dead_letters.topic_for(consumer)
         origins = set()
         for message in read_to_end(settings, topic, "supplystream.reconcile"):
-            raw = message.headers() or []
-            pairs = raw.items() if isinstance(raw, dict) else raw
-            headers = headers_as_text([(n, v) for n, v in pairs if isinstance(v, bytes)])
+            headers = headers_as_text(list(header_map(message).items()))
             origin = tuple(headers.get(HEADER_PREFIX + name) for name in ("topic", "partition", "offset"))
             origins.add(origin if None not in origin else (topic, message.partition(), message.offset()))
         counts[topic] = len(origins)
