@@ -22,6 +22,7 @@ from typing import Any
 
 from processors.commands import Keyed, Origin, commands_for, decode, encode, keyed, split_key
 from processors.config import ProcessorConfig
+from processors.input_order import InputOrder
 from processors.ledger import Figures, Ledger, Step, apply, from_json, to_json
 from processors.metrics import ProcessorMetrics
 from processors.streams import (
@@ -103,6 +104,7 @@ class AtpProcessor:
         )
         self.metrics.attach(app, {TABLE: self.table})
         self._applying = asyncio.Lock()
+        self.input_order = InputOrder(app)
         app.agent(self.moves, name="apply-moves")(self._apply_moves)
         app.agent(self.commands, name="apply-commands")(self._apply_commands)
         app.agent(self.sources, name="translate")(self._translate)
@@ -146,7 +148,7 @@ class AtpProcessor:
 
     async def _apply_moves(self, stream: Any) -> None:
         agent = "apply-moves"
-        async for event in stream.events():
+        async for event in self.input_order.events(stream):
             message = event.message
             started = self.metrics.started()
             try:
@@ -168,7 +170,7 @@ class AtpProcessor:
 
     async def _apply_commands(self, stream: Any) -> None:
         agent = "apply-commands"
-        async for event in stream.events():
+        async for event in self.input_order.events(stream):
             message = event.message
             started = self.metrics.started()
             try:
@@ -181,7 +183,7 @@ class AtpProcessor:
 
     async def _translate(self, stream: Any) -> None:
         agent = "translate"
-        async for event in stream.events():
+        async for event in self.input_order.events(stream):
             message = event.message
             started = self.metrics.started()
             try:

@@ -21,6 +21,7 @@ from typing import Any
 
 from processors.commands import Keyed, Origin, Reserve, encode, keyed
 from processors.config import ProcessorConfig
+from processors.input_order import InputOrder
 from processors.metrics import ProcessorMetrics
 from processors.router import Outcome, Request, Routing, answered, settled, start
 from processors.routing import Line, OrderToRoute
@@ -128,6 +129,7 @@ class OrderRouter:
         self.metrics = metrics or ProcessorMetrics.create()
         self.app = make_app(settings, APP_ID, web_port=settings.processors.web_port + 1)
         app = self.app
+        self.input_order = InputOrder(app)
         self.placed = raw_topic(app, "order.placed")
         self.replies = raw_topic(app, REPLIES)
         self.command_out = Output.of(app, COMMANDS, self.metrics.events_out)
@@ -191,7 +193,7 @@ class OrderRouter:
 
     async def _route_orders(self, stream: Any) -> None:
         agent = "route-orders"
-        async for event in stream.events():
+        async for event in self.input_order.events(stream):
             message = event.message
             started = self.metrics.started()
             try:
@@ -237,7 +239,7 @@ class OrderRouter:
 
     async def _take_replies(self, stream: Any) -> None:
         agent = "take-replies"
-        async for event in stream.events():
+        async for event in self.input_order.events(stream):
             message = event.message
             started = self.metrics.started()
             try:
