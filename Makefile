@@ -10,9 +10,11 @@ bootstrap:
 demo: bootstrap
 	$(VENV)/supplystream demo
 
-## Every test, lint (ruff, the import layers) and type check.
+## Every test, lint (ruff, the import layers) and type check; TEST_WORKERS pytest-xdist workers (tests on
+## the shared stack stay in one of them: tests/conftest.py).
+TEST_WORKERS ?= 3
 test: bootstrap lint typecheck
-	$(VENV)/pytest
+	$(VENV)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: bootstrap
 	$(VENV)/ruff check .

@@ -26,6 +26,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from supplystream.clients import make_admin
 from supplystream.registry import SchemaRegistry, registry_client_config
 from supplystream.settings import KafkaSettings, RegistrySettings, Settings, load_settings
+from supplystream_devkit.stack.distributions import kafka_libs, registry_home
 from supplystream_devkit.stack.local_stack import LocalStack
 
 Origin = Literal["external", "testcontainers", "local-stack"]
@@ -49,6 +50,35 @@ def supplystream_cli(*args: str, env: dict[str, str] | None = None) -> subproces
         env={**os.environ, **(env or {})},
         timeout=600,
     )
+
+
+#: Fixtures that reach the shared (session) stack on the default ports.
+SHARED_STACK_FIXTURES = frozenset({"local_stack", "kafka_broker", "registry_url"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Groups for pytest-xdist's ``--dist loadgroup`` (`make test`): every test on the shared stack in one
+    worker, one after another as without xdist; the Odoo 11 tests in one (one template build); each
+    other module in one (its module-scoped private stack starts once)."""
+    for item in items:
+        if SHARED_STACK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            group = "shared-stack"
+        elif item.get_closest_marker("odoo11"):
+            group = "odoo11"
+        else:
+            group = item.module.__name__ if isinstance(item, pytest.Function) else item.nodeid
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """With xdist workers, resolve the broker and registry from Maven Central once, before they start
+    private stacks side by side (concurrent first downloads into ~/.m2 would race)."""
+    config = session.config
+    if getattr(config, "workerinput", None) is not None or not getattr(config.option, "numprocesses", None):
+        return
+    layout = LocalStack(load_settings().stack).layout
+    kafka_libs(layout.dist, print)
+    registry_home(layout.dist, print)
 
 
 def _docker_answers() -> bool:
