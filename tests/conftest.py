@@ -61,10 +61,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     worker, one after another as without xdist; the Odoo 11 tests in one (one template build); each
     other module in one (its module-scoped private stack starts once)."""
     for item in items:
-        if SHARED_STACK_FIXTURES & set(getattr(item, "fixturenames", ())):
-            group = "shared-stack"
-        elif item.get_closest_marker("odoo11"):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("odoo11") or "odoo_stack" in fixtures:
+            if SHARED_STACK_FIXTURES & fixtures:  # two workers would start the one Odoo 11 home
+                raise pytest.UsageError(f"{item.nodeid}: an Odoo 11 test uses the stack's own Kafka")
             group = "odoo11"
+        elif SHARED_STACK_FIXTURES & fixtures:
+            group = "shared-stack"
         else:
             group = item.module.__name__ if isinstance(item, pytest.Function) else item.nodeid
         item.add_marker(pytest.mark.xdist_group(group))

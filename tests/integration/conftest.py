@@ -13,14 +13,19 @@ from supplystream.contracts.registration import load_contracts, register_all, va
 from supplystream.errors import PrerequisiteMissingError, StackError
 from supplystream.paths import project_root
 from supplystream.registry import SchemaRegistry
-from supplystream.settings import Settings, StackSettings
+from supplystream.settings import KafkaSettings, RegistrySettings, Settings, StackSettings
 from supplystream.topics.cluster import apply_plan
 from supplystream.topics.sync import plan_catalog
 from supplystream_devkit.ports import free_port
 from supplystream_devkit.processor_workers import Worker
 from supplystream_devkit.stack.layout import StackLayout
 from supplystream_devkit.stack.odoo11 import Odoo11, find_python37
-from supplystream_devkit.stack.private import PrivateStack, start_private_stack, stop_private_stack
+from supplystream_devkit.stack.private import (
+    PrivateStack,
+    prepare_contracts,
+    start_private_stack,
+    stop_private_stack,
+)
 from tests.conftest import supplystream_cli
 
 HOME = project_root() / ".stack" / "odoo11-tests"
@@ -32,6 +37,8 @@ class OdooStack:
 
     env: dict[str, str]
     settings: StackSettings
+    #: Clients of this stack's own broker and registry (the catalog's topics and schemas are there).
+    kafka: Settings
 
     @property
     def component(self) -> Odoo11:
@@ -77,7 +84,12 @@ def odoo_stack() -> Iterator[OdooStack]:
     up = supplystream_cli("stack", "up", "--with-odoo", env=env)
     if up.returncode != 0:
         pytest.fail(f"`supplystream stack up --with-odoo` failed:\n{up.stdout}\n{up.stderr}")
-    stack = OdooStack(env, settings)
+    kafka = Settings(
+        kafka=KafkaSettings(bootstrap_servers=f"127.0.0.1:{ports['kafka']}"),
+        registry=RegistrySettings(url=f"http://127.0.0.1:{ports['registry']}/apis/ccompat/v7"),
+    )
+    prepare_contracts(kafka)
+    stack = OdooStack(env, settings, kafka)
     # Earlier runs' orders and pickings are in the working database: start from the template.
     stack.component.reset_database(lambda _line: None)
     yield stack

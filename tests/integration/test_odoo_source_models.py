@@ -232,9 +232,9 @@ def test_orders_and_deliveries_on_the_standin(
 # `stack up --with-odoo` starts Odoo detached on purpose (`stack down` stops it by its PID file):
 # Popen warns it is "still running", as in test_odoo_contract_odoo11.
 @pytest.mark.filterwarnings(r"ignore:subprocess \d+ is still running:ResourceWarning")
-def test_orders_and_deliveries_on_odoo11(contracts_ready: Settings, odoo_stack: OdooStack) -> None:
+def test_orders_and_deliveries_on_odoo11(odoo_stack: OdooStack) -> None:
     client = OdooClient(JsonRpcTransport(odoo_stack.component.url, DATABASE, "admin", "admin", timeout_s=120))
     country = client.search("res.country", [("code", "=", "AT")])[0]
     scenario = run_scenario(client, country_id=country)
     # a name of its own: event ids and positions unique to this run, drained from the beginning
-    drain_and_check(client, contracts_ready, scenario, f"odoo11_{uuid.uuid4().hex[:8]}", None, "AT")
+    drain_and_check(client, odoo_stack.kafka, scenario, f"odoo11_{uuid.uuid4().hex[:8]}", None, "AT")
