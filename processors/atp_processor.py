@@ -15,6 +15,7 @@ the commands topic (same key, same partition count, murmur2 partitioner everywhe
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from collections.abc import Mapping
@@ -37,6 +38,7 @@ from processors.streams import (
     now,
     raw_topic,
     send_event,
+    stop_worker_on_error,
     table_schema,
 )
 from processors.wire import encode_reply
@@ -105,9 +107,10 @@ class AtpProcessor:
         self.metrics.attach(app, {TABLE: self.table})
         self._applying = asyncio.Lock()
         self.input_order = InputOrder(app)
-        app.agent(self.moves, name="apply-moves")(self._apply_moves)
-        app.agent(self.commands, name="apply-commands")(self._apply_commands)
-        app.agent(self.sources, name="translate")(self._translate)
+        guarded = functools.partial(stop_worker_on_error, app, self.input_order)
+        app.agent(self.moves, name="apply-moves")(guarded(self._apply_moves))
+        app.agent(self.commands, name="apply-commands")(guarded(self._apply_commands))
+        app.agent(self.sources, name="translate")(guarded(self._translate))
 
     async def _apply(self, item: Keyed) -> None:
         # Two agents (moves, commands) apply to the same keys: read, decide and hand the outputs to the

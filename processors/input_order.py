@@ -47,6 +47,11 @@ class PartitionOrder:
             return Verdict.APPLY
         return Verdict.SEEN if offset < expected else Verdict.HOLE
 
+    def unapply(self, tp: Any, offset: int) -> None:
+        """``offset`` was handed over but not applied (its agent stopped on it): it is next again."""
+        if self.next_offset.get(tp, offset) > offset:
+            self.next_offset[tp] = offset
+
     def seek_due(self, tp: Any, now: float) -> bool:
         """Whether to seek ``tp`` back to its hole now (at once, then every `RESEEK_AFTER_S`)."""
         last = self.holes.get(tp)
@@ -72,6 +77,7 @@ class InputOrder:
         self.order = PartitionOrder()
         self.clock = clock
         self.holes_seen = 0
+        self._in_flight: set[Any] = set()  # messages handed to an agent and not finished
         app.timer(RESEEK_AFTER_S)(self._reseek_overdue)
 
     async def events(self, stream: Any) -> AsyncIterator[Any]:
@@ -82,13 +88,24 @@ class InputOrder:
             committed: Mapping[Any, int | None] = consumer._committed_offset
             verdict = self.order.judge(message.tp, message.offset, committed.get(message.tp))
             if verdict is Verdict.APPLY:
+                self._in_flight.add(message)
                 yield event
+                self._in_flight.discard(message)
                 continue
             _withhold(consumer, message)
             if verdict is Verdict.HOLE:
                 self.holes_seen += 1
                 if self.order.seek_due(message.tp, self.clock()):
                     await self._seek(message.tp, self.order.next_offset[message.tp], message.offset)
+
+    def abandon(self) -> None:
+        """The worker stops on an error: the records its agents were applying are not acknowledged
+        (faust would acknowledge them when it closes the streams), so the next start applies them."""
+        consumer = self.app.consumer
+        for message in list(self._in_flight):
+            self.order.unapply(message.tp, message.offset)
+            _withhold(consumer, message)
+        self._in_flight.clear()
 
     async def _reseek_overdue(self) -> None:
         now = self.clock()

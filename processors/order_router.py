@@ -14,6 +14,7 @@ follower the channel sink uses; it only guides planning, the ATP partitions deci
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from decimal import Decimal
@@ -35,6 +36,7 @@ from processors.streams import (
     now,
     raw_topic,
     send_event,
+    stop_worker_on_error,
     table_schema,
 )
 from processors.wire import decode_reply, routing_from_json, routing_to_json
@@ -130,6 +132,7 @@ class OrderRouter:
         self.app = make_app(settings, APP_ID, web_port=settings.processors.web_port + 1)
         app = self.app
         self.input_order = InputOrder(app)
+        guarded = functools.partial(stop_worker_on_error, app, self.input_order)
         self.placed = raw_topic(app, "order.placed")
         self.replies = raw_topic(app, REPLIES)
         self.command_out = Output.of(app, COMMANDS, self.metrics.events_out)
@@ -146,8 +149,8 @@ class OrderRouter:
             settings, "atp.changed", lambda value: self.codecs.decode("atp.changed", value), self.view
         )
         self.metrics.attach(app, {TABLE: self.table})
-        app.agent(self.placed, name="route-orders")(self._route_orders)
-        app.agent(self.replies, name="take-replies")(self._take_replies)
+        app.agent(self.placed, name="route-orders")(guarded(self._route_orders))
+        app.agent(self.replies, name="take-replies")(guarded(self._take_replies))
 
     def prepare(self) -> None:
         """Create the table's changelog; read atp.changed to its end before the first order is planned."""

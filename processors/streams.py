@@ -9,11 +9,13 @@ outputs disagreed with the recovered table — see processors/ATP.md.)
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 import logging
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import NewTopic
 
 from processors.config import ProcessorConfig
+from processors.input_order import InputOrder
 from supplystream.clients import make_admin
 from supplystream.contracts.registration import load_contracts
 from supplystream.contracts.schemas import EventSchema
@@ -35,6 +38,8 @@ from supplystream.settings import Settings
 from supplystream.topics.catalog import TopicCatalog
 
 log = logging.getLogger(__name__)
+
+Agent = Callable[[Any], Awaitable[None]]
 
 
 #: What a malformed input record raises while it is decoded or mapped: it goes to the dead letters.
@@ -121,6 +126,34 @@ def make_app(settings: Settings, app_id: str, *, web_port: int | None = None) ->
         # processors. Every setting comes from SUPPLYSTREAM_* (supplystream.settings) instead.
         env={},
     )
+
+
+def stop_worker_on_error(app: faust.App, input_order: InputOrder, agent: Agent) -> Agent:
+    """``agent``, stopping the whole worker (exit status 1) on an error it does not handle.
+
+    faust's supervisor would restart the agent and acknowledge the record it failed on: skipped for good.
+    Here that record stays unacknowledged, faust commits what was finished, and the worker exits; its
+    restart (systemd, Kubernetes, the demo's supervisor) resumes from the committed offsets.
+    """
+
+    @functools.wraps(agent)
+    async def run(stream: Any) -> None:
+        try:
+            await agent(stream)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            input_order.abandon()
+            log.critical(
+                "agent %s failed: %r; stopping the worker: restarted, it resumes from its committed "
+                "offsets and applies the failed record again",
+                agent.__name__,
+                exc,
+                exc_info=exc,
+            )
+            await app.crash(exc)  # not raised again: faust's supervisor would restart the agent
+
+    return run
 
 
 def table_schema() -> Any:

@@ -17,6 +17,13 @@ from confluent_kafka.schema_registry.error import SchemaRegistryError
 from supplystream.errors import ConfigurationError, RegistryError
 from supplystream.settings import Settings
 
+try:  # the HTTP client under confluent-kafka's registry client: httpx2 where installed, else httpx
+    from confluent_kafka.schema_registry.common._httpx_compat import httpx as _http
+except ImportError:  # pragma: no cover - older confluent-kafka
+    import httpx as _http  # type: ignore[no-redef]
+
+#: What the registry client raises when no answer came (connection refused, timeout, TLS, DNS).
+NoAnswer: type[Exception] = _http.TransportError
 #: Confluent's error codes for "not found" (subject, version, schema).
 _NOT_FOUND = {40401, 40402, 40403}
 
@@ -86,6 +93,8 @@ class SchemaRegistry:
             return cached
         try:
             found = self._client.lookup_schema(subject, Schema(schema_text, "AVRO"))
+        except NoAnswer as exc:
+            raise RegistryError(f"looking up {subject!r}: {_unreachable(exc)}") from exc
         except SchemaRegistryError as exc:
             if exc.error_code in _NOT_FOUND:
                 raise RegistryError(
@@ -106,6 +115,8 @@ class SchemaRegistry:
             return cached
         try:
             schema = self._client.get_schema(schema_id)
+        except NoAnswer as exc:
+            raise RegistryError(f"reading schema id {schema_id}: {_unreachable(exc)}") from exc
         except SchemaRegistryError as exc:
             raise RegistryError(f"schema id {schema_id} is unknown to the registry: {exc}") from exc
         if schema.schema_str is None:
@@ -158,6 +169,24 @@ class SchemaRegistry:
             version = self._client.get_version(subject, number)
             result.append((number, version.schema.schema_str or ""))
         return result
+
+
+def _unreachable(error: Exception) -> str:
+    """What to tell the operator when no answer came (connection refused, timeout, TLS, DNS)."""
+    url = getattr(error, "request").url if _has_request(error) else None  # noqa: B009
+    where = f"{url.scheme}://{url.host}:{url.port}" if url is not None else "the configured URL"
+    return (
+        f"the schema registry at {where} did not answer ({type(error).__name__}: {error}); check that it "
+        "runs and SUPPLYSTREAM_REGISTRY__URL points at it"
+    )
+
+
+def _has_request(error: Exception) -> bool:
+    try:
+        getattr(error, "request")  # noqa: B009 - httpx raises RuntimeError when it carries none
+    except (RuntimeError, AttributeError):
+        return False
+    return True
 
 
 def is_unknown_schema(error: RegistryError) -> bool:

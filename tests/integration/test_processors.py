@@ -200,6 +200,33 @@ def test_sigkill_mid_stream_changes_no_outcome(fresh_stack: FreshStack, workers:
         registry.close()
 
 
+def test_an_unexpected_error_stops_the_worker_and_its_restart_applies_the_record(
+    fresh_stack: FreshStack, workers: dict[str, Worker]
+) -> None:
+    """An error the agent does not handle (the registry unreachable past the decoder's retries) stops
+    the worker with exit status 1 instead of skipping the record; restarted, it applies the record."""
+    settings = fresh_stack.settings
+    atp = workers["atp"]
+    simulation = Simulation(seed=31, config=SimulationConfig(sku_count=3, flows_per_second=0.5))
+    with Publisher.from_settings(settings) as publisher:
+        publisher.publish_all(itertools.islice(simulation, 20), timeout_s=60)
+    atp.extra_env["SUPPLYSTREAM_REGISTRY__URL"] = f"http://127.0.0.1:{free_port()}/apis/ccompat/v7"
+    atp.start()
+    _wait(lambda: not atp.alive, 180, "the ATP worker to stop on the failing record", [atp])
+    assert atp.process is not None
+    assert atp.process.returncode == 1, log_tail(atp)
+    assert "stopping the worker" in atp.log.read_text(errors="replace"), log_tail(atp)
+
+    del atp.extra_env["SUPPLYSTREAM_REGISTRY__URL"]
+    atp.start()
+    _caught_up(settings, atp)
+    decode, registry = _decoder(fresh_stack)
+    try:
+        _check_atp_equals_recomputation(settings, decode)
+    finally:
+        registry.close()
+
+
 def _latest(settings: Settings, decode: Decode) -> dict[str, tuple[int, Figures3]]:
     latest: dict[str, tuple[int, Figures3]] = {}
     for record in read_topic(settings, "atp.changed"):

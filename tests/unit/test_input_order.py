@@ -142,3 +142,19 @@ def test_a_hole_still_open_is_sought_again_by_the_timer() -> None:
     now[0] += RESEEK_AFTER_S
     asyncio.run(app.timers[0]())
     assert app.consumer.seeks == [{TP: 21}, {TP: 21}]
+
+
+def test_a_record_in_flight_when_the_worker_stops_on_an_error_is_not_acknowledged() -> None:
+    consumer = _Consumer({TP: 20})
+    guard = InputOrder(_App(consumer), clock=lambda: 0.0)
+    messages = [_Message(TP, 20), _Message(TP, 21), _Message(TP, 22)]
+
+    async def consume() -> None:
+        async for event in guard.events(_Stream(messages)):
+            if event.message.offset == 21:
+                guard.abandon()  # what `stop_worker_on_error` does before the worker stops
+                return
+
+    asyncio.run(consume())
+    assert [m.acked for m in messages] == [False, True, False]  # 20 was finished; faust acknowledges it
+    assert guard.order.next_offset[TP] == 21

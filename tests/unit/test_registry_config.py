@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from pydantic import SecretStr
 
-from supplystream.registry import registry_client_config
+from supplystream.errors import RegistryError
+from supplystream.registry import SchemaRegistry, is_unknown_schema, registry_client_config
 from supplystream.settings import RegistrySettings, Settings, StackSettings
+from supplystream_devkit.ports import free_port
 
 
 def test_defaults_point_at_the_local_registry_with_a_timeout() -> None:
@@ -29,3 +32,12 @@ def test_bearer_token() -> None:
     assert config["bearer.auth.token"] == "Zq8-bearer-secret"
     assert config["bearer.auth.logical.cluster"] == "lsrc-1"
     assert "Zq8-bearer-secret" not in repr(registry)
+
+
+def test_a_registry_that_does_not_answer_is_a_registry_error_naming_its_address() -> None:
+    port = free_port()  # nothing listens there
+    settings = Settings(registry=RegistrySettings(url=f"http://127.0.0.1:{port}"))
+    with SchemaRegistry.from_settings(settings) as registry, pytest.raises(RegistryError) as raised:
+        registry.text_of(1)
+    assert f"127.0.0.1:{port} did not answer" in str(raised.value)
+    assert not is_unknown_schema(raised.value)  # readers retry it (a registry restarting)
