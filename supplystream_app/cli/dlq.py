@@ -15,7 +15,7 @@ from supplystream.contracts.registration import load_contracts
 from supplystream.errors import ConfigurationError
 from supplystream_app.cli.output import console, report, settings_of
 from supplystream_app.cli.replay import progress_bar
-from supplystream_app.operations.bounded import BoundedSinkRuntime
+from supplystream_app.operations.bounded import BoundedRun
 from supplystream_app.operations.dead_letter_topics import (
     RedriveSummary,
     check_is_dead_letter_topic,
@@ -128,8 +128,8 @@ def redrive(  # noqa: PLR0917 - typer passes each option as an argument
         else:
             sink = _sink_of(topic, catalog.dead_letters.topic_for)
 
-            def advance(runtime: BoundedSinkRuntime) -> None:
-                bar.update(task, completed=runtime.done)
+            def advance(run: BoundedRun) -> None:
+                bar.update(task, completed=run.done)
 
             summary = redrive_into_sink(
                 settings, topic, sink_factory(sink)(settings), selection=selection, group_id=group,

@@ -19,7 +19,7 @@ from supplystream.contracts.registration import load_contracts
 from supplystream.errors import ConfigurationError
 from supplystream_app.cli.output import console, report, settings_of
 from supplystream_app.cli.sinks import consumer_of
-from supplystream_app.operations.bounded import BoundedSinkRuntime
+from supplystream_app.operations.bounded import BoundedRun
 from supplystream_app.operations.replay import (
     copy_windows,
     partitions_of,
@@ -123,8 +123,8 @@ def replay(  # noqa: PLR0917 - typer passes each option as an argument
             catalog, _ = load_contracts(settings)
             dead_letters = catalog.dead_letters.topic_for(consumer_name)
 
-            def advance(runtime: BoundedSinkRuntime) -> None:
-                bar.update(task, completed=runtime.done)
+            def advance(run: BoundedRun) -> None:
+                bar.update(task, completed=run.done)
 
             summary = replay_into_sink(
                 settings, sink_factory(sink)(settings), windows, group_id=group,

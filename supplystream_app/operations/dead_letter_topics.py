@@ -3,7 +3,7 @@
 A re-drive reads the dead-letter topic from where the previous re-drive of the same selection stopped
 (its consumer group, `redrive_group`) to the end captured at start, or an explicit offset range. To the
 original topic: each selected record is produced back with `redriven_headers`, and the group commits a
-batch only after Kafka acknowledged all of it. Into the sink: through `RedriveSinkRuntime` (the one sink
+batch only after Kafka acknowledged all of it. Into the sink: through `BoundedRun` (the one sink
 runtime); what fails again is dead-lettered again (to the same topic, with its origin kept) before the
 group commits. Either way nothing is lost when a re-drive fails halfway: the uncommitted rest is read
 again by the next re-drive.
@@ -29,7 +29,7 @@ from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings, SinkSettings
 from supplystream.topics.catalog import TopicCatalog
-from supplystream_app.operations.bounded import BoundedSinkRuntime, OriginalTopicAdapter, RedriveSinkRuntime
+from supplystream_app.operations.bounded import BoundedRun, OriginalTopicAdapter, keep_origin
 from supplystream_app.operations.redrive import RedriveFilter, origin_of, redrive_group, redriven_headers
 from supplystream_app.operations.replay import (
     ReplayError,
@@ -207,26 +207,32 @@ def redrive_into_sink(
     config: SinkSettings | None = None,
     metrics: SinkMetrics | None = None,
     stop: threading.Event | None = None,
-    on_step: Callable[[BoundedSinkRuntime], None] | None = None,
+    on_step: Callable[[BoundedRun], None] | None = None,
 ) -> RedriveSummary:
     """Apply the selected dead letters of ``topic`` with ``adapter`` through the sink runtime; those
     that fail again go back to ``topic`` (with their origin) before the group commits."""
     wrapped = OriginalTopicAdapter(adapter, selection.matches)
     routes = SinkRoutes(adapter.name, group_id, (topic,), topic)
     summary = RedriveSummary(group_id, list(windows))
-    runtime = RedriveSinkRuntime(
-        wrapped, settings, routes=routes, windows=windows, config=config, metrics=metrics
+    run = BoundedRun(
+        wrapped,
+        settings,
+        routes=routes,
+        windows=windows,
+        config=config,
+        metrics=metrics,
+        transform=keep_origin,
     )
     try:
-        runtime.run_to_end(stop or threading.Event(), on_step)
-        if not runtime.finished:
+        run.run_to_end(stop or threading.Event(), on_step)
+        if not run.finished:
             raise ReplayError(
-                f"the re-drive of {topic} stopped before the end ({runtime.done:,} of {runtime.total:,}); "
+                f"the re-drive of {topic} stopped before the end ({run.done:,} of {run.total:,}); "
                 "what was applied is committed: run it again to go on"
             )
-        result = runtime.summary
+        result = run.summary
     finally:
-        runtime.close()
+        run.close()
     summary.skipped = wrapped.skipped
     summary.redriven = result.applied - wrapped.skipped
     summary.dead_lettered_again = result.dead_lettered

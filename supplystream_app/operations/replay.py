@@ -1,7 +1,7 @@
 """Replay a window of retained topics into one sink or into another topic (Kafka I/O).
 
 Windows are resolved once, at start (`resolve_windows`): ``offsets_for_times`` for date-times, the
-watermarks for open ends. Into a sink, the records go through `BoundedSinkRuntime` (the one sink
+watermarks for open ends. Into a sink, the records go through `BoundedRun` (the one sink
 runtime: same batching, retries, circuit breaker and dead letters) in a shadow consumer group, so the
 live group keeps running; into a topic, they are copied as they are (key, value, headers) plus
 ``supplystream.replayed.from``, and the shadow group commits only what Kafka acknowledged.
@@ -35,7 +35,7 @@ from supplystream.kafka_io import DeliveryFailures, flush_or_raise, produce_with
 from supplystream.registry import SchemaRegistry
 from supplystream.serde import AvroDeserializer
 from supplystream.settings import Settings, SinkSettings
-from supplystream_app.operations.bounded import BoundedSinkRuntime
+from supplystream_app.operations.bounded import BoundedRun
 from supplystream_app.operations.window import (
     Pace,
     PartitionWindow,
@@ -332,21 +332,21 @@ def replay_into_sink(
     metrics: SinkMetrics | None = None,
     rate: float | None = None,
     stop: threading.Event | None = None,
-    on_step: Callable[[BoundedSinkRuntime], None] | None = None,
+    on_step: Callable[[BoundedRun], None] | None = None,
 ) -> RunSummary:
     """Apply the windows with ``adapter`` through the sink runtime in the shadow group ``group_id``."""
     topics = tuple(sorted({w.topic for w in windows}))
     routes = SinkRoutes(adapter.name, group_id, topics, dead_letter_topic)
-    runtime = BoundedSinkRuntime(
+    run = BoundedRun(
         adapter, settings, routes=routes, windows=windows, config=config, metrics=metrics, rate=rate
     )
     try:
-        runtime.run_to_end(stop or threading.Event(), on_step)
-        if not runtime.finished:
+        run.run_to_end(stop or threading.Event(), on_step)
+        if not run.finished:
             raise ReplayError(
-                f"the replay stopped before the end ({runtime.done:,} of {runtime.total:,} offsets); what "
+                f"the replay stopped before the end ({run.done:,} of {run.total:,} offsets); what "
                 f"was applied is committed in group {group_id}"
             )
-        return runtime.summary
+        return run.summary
     finally:
-        runtime.close()
+        run.close()
