@@ -56,6 +56,7 @@ def supplystream_cli(*args: str, env: dict[str, str] | None = None) -> subproces
 SHARED_STACK_FIXTURES = frozenset({"local_stack", "kafka_broker", "registry_url"})
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Groups for pytest-xdist's ``--dist loadgroup`` (`make test`): every test on the shared stack in one
     worker, one after another as without xdist; the Odoo 11 tests in one (one template build); each
