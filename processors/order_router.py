@@ -24,7 +24,7 @@ from processors.commands import Keyed, Origin, Reserve, encode, keyed
 from processors.config import ProcessorConfig
 from processors.input_order import InputOrder
 from processors.metrics import ProcessorMetrics
-from processors.router import Outcome, Request, Routing, answered, settled, start
+from processors.router import Outcome, Request, Routing, answered, cancelled, settled, start
 from processors.routing import Line, OrderToRoute
 from processors.streams import (
     BAD_RECORD,
@@ -48,6 +48,7 @@ from supplystream.events import (
     BackorderReason,
     OrderAllocated,
     OrderBackordered,
+    OrderCancelled,
     OrderPlaced,
     Source,
 )
@@ -135,6 +136,7 @@ class OrderRouter:
         guarded = functools.partial(stop_worker_on_error, app, self.input_order)
         self.placed = raw_topic(app, "order.placed")
         self.replies = raw_topic(app, REPLIES)
+        self.cancellations = raw_topic(app, "order.cancelled")
         self.command_out = Output.of(app, COMMANDS, self.metrics.events_out)
         self.allocated = Output.of(app, "order.allocated", self.metrics.events_out)
         self.backordered = Output.of(app, "order.backordered", self.metrics.events_out)
@@ -151,6 +153,7 @@ class OrderRouter:
         self.metrics.attach(app, {TABLE: self.table})
         app.agent(self.placed, name="route-orders")(guarded(self._route_orders))
         app.agent(self.replies, name="take-replies")(guarded(self._take_replies))
+        app.agent(self.cancellations, name="take-cancellations")(guarded(self._take_cancellations))
 
     def prepare(self) -> None:
         """Create the table's changelog; read atp.changed to its end before the first order is planned."""
@@ -264,6 +267,29 @@ class OrderRouter:
             else:
                 await self._handle(reply.order_id, outcome, message)
             self.metrics.processed(agent, message.topic, started, None)
+
+
+    async def _take_cancellations(self, stream: Any) -> None:
+        agent = "take-cancellations"
+        async for event in self.input_order.events(stream):
+            message = event.message
+            started = self.metrics.started()
+            try:
+                record = self.codecs.decode(message.topic, message.value)
+                cancellation = OrderCancelled.from_record(record)
+            except BAD_RECORD as exc:
+                await dead_letter(self.dlq, APP_ID, message, exc)
+                self.metrics.dead_letters.labels(agent).inc()
+                continue
+            lines: dict[str, Decimal] = {}
+            for line in cancellation.lines:
+                lines[line.line_id] = lines.get(line.line_id, Decimal(0)) + line.quantity
+            state = self._state(cancellation.order_id)
+            skus = {line.sku for line in state.order.lines} if state else set()
+            outcome = cancelled(state, cancellation.order_id, lines, self.availability(skus), self.policy)
+            if outcome.state is not state:
+                await self._handle(cancellation.order_id, outcome, message)
+            self.metrics.processed(agent, message.topic, started, record)
 
 
 def _reserve(state: Routing, request: Request) -> Reserve:

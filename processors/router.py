@@ -8,6 +8,7 @@ protocol: processors/ATP.md ("No oversell under concurrency").
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -29,7 +30,7 @@ from supplystream.atp import ZERO
 #: Planning rounds before what is still missing is backordered.
 MAX_ROUNDS = 3
 
-Status = Literal["routing", "allocated", "backordered", "refused"]
+Status = Literal["routing", "allocated", "backordered", "refused", "cancelled"]
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,54 @@ def answered(state: Routing | None, reply: Reply, view: Availability, policy: Ro
     if outstanding:
         return Outcome(state)
     return _finish(state, view, policy)
+
+
+def cancelled(
+    state: Routing | None,
+    order_id: str,
+    lines: Mapping[str, Decimal],
+    view: Availability,
+    policy: RoutingPolicy,
+) -> Outcome:
+    """An order.cancelled arrived (``lines``: line id -> quantity cancelled).
+
+    Before the order is seen, it is remembered as cancelled, so its order.placed routes nothing. While
+    it routes, cancelled quantities leave the order: grants of a line cut below what was granted are
+    given back, requests for it no longer count (their grants are given back on arrival), and when
+    nothing is left the order ends ``cancelled`` without an order.allocated. A finished order is the
+    ATP processor's business (it releases the allocation from the same event).
+    """
+    if state is None:
+        placeholder = OrderToRoute(order_id, "", (), dt.datetime.fromtimestamp(0, dt.UTC))
+        return Outcome(Routing(order=placeholder, correlation_id="", status="cancelled"))
+    if state.finished:
+        return Outcome(state)
+    kept = tuple(
+        replace(line, quantity=line.quantity - lines.get(line.line_id, ZERO))
+        for line in state.order.lines
+        if line.quantity - lines.get(line.line_id, ZERO) > 0
+    )
+    quantity = {line.line_id: line.quantity for line in kept}
+    granted_per_line: dict[str, Decimal] = {}
+    for request in state.granted.values():
+        granted_per_line[request.line_id] = granted_per_line.get(request.line_id, ZERO) + request.quantity
+    cut = {line_id for line_id, total in granted_per_line.items() if total > quantity.get(line_id, ZERO)}
+    touched = set(lines)
+    give_back = tuple(r for r in state.granted.values() if r.line_id in cut)
+    drop = tuple((position_key(r.sku, r.warehouse), DropHold(r.request_id)) for r in give_back)
+    state = replace(
+        state,
+        order=replace(state.order, lines=kept),
+        granted={rid: r for rid, r in state.granted.items() if r.line_id not in cut},
+        outstanding={rid: r for rid, r in state.outstanding.items() if r.line_id not in touched},
+        dropped=(*state.dropped, *give_back),
+    )
+    if not kept:
+        return Outcome(replace(state, status="cancelled", outstanding={}), drop=drop)
+    if state.outstanding:
+        return Outcome(state, drop=drop)
+    finished = _finish(state, view, policy)
+    return replace(finished, drop=(*drop, *finished.drop))
 
 
 def granted_total(state: Routing) -> Decimal:

@@ -24,7 +24,7 @@ from supplystream_devkit.ports import free_port
 #: Each application's input topics: it has caught up when its group's lag on them is zero.
 INPUTS = {
     "atp-processor": ["stock.moved", COMMANDS, *TRANSLATED],
-    "order-router": ["order.placed", REPLIES],
+    "order-router": ["order.placed", "order.cancelled", REPLIES],
 }
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
@@ -29,6 +30,7 @@ from processors.config import ProcessorConfig, load_processor_config
 from processors.replay import figures_from, positions_from
 from producers.simulator import Simulation, SimulationConfig
 from supplystream.contracts.registration import load_contracts
+from supplystream.events import CancelledLine, OrderCancelled, OrderPlaced
 from supplystream.kafka_io import record_count
 from supplystream.publisher import Publisher
 from supplystream.registry import SchemaRegistry
@@ -225,6 +227,51 @@ def test_an_unexpected_error_stops_the_worker_and_its_restart_applies_the_record
         _check_atp_equals_recomputation(settings, decode)
     finally:
         registry.close()
+
+
+def test_orders_cancelled_while_routing_are_never_allocated(
+    fresh_stack: FreshStack, workers: dict[str, Worker]
+) -> None:
+    """The router reads order.cancelled: orders cancelled while their reservations are on their way
+    end cancelled, their grants are given back, and no order.allocated is published for them."""
+    settings = fresh_stack.settings
+    atp, router = workers["atp"], workers["router"]
+    simulation = Simulation(seed=37, config=SimulationConfig(sku_count=4, flows_per_second=0.5))
+    orders = [e for e in itertools.islice(simulation, 400) if isinstance(e, OrderPlaced)][:15]
+    assert orders, "the simulation placed no order"
+    allocated_before = {r.key for r in read_topic(settings, "order.allocated")}
+    router.start()  # the ATP processor is not running: every reservation waits for its answer
+    with Publisher.from_settings(settings) as publisher:
+        publisher.publish_all(orders, timeout_s=60)
+        _caught_up(settings, router)
+        publisher.publish_all([_cancellation_of(order) for order in orders], timeout_s=60)
+    atp.start()
+    _caught_up(settings, atp, router)
+    allocated = {r.key.decode() for r in read_topic(settings, "order.allocated")} - {
+        key.decode() for key in allocated_before
+    }
+    assert not allocated & {order.order_id for order in orders}
+    decode, registry = _decoder(fresh_stack)
+    try:
+        _check_atp_equals_recomputation(settings, decode)  # no hold is left behind
+    finally:
+        registry.close()
+
+
+def _cancellation_of(order: OrderPlaced) -> OrderCancelled:
+    return OrderCancelled(
+        event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"test:cancel:{order.order_id}"),
+        event_type=OrderCancelled.EVENT_TYPE,
+        occurred_at=order.occurred_at,
+        source=order.source,
+        correlation_id=order.correlation_id,
+        company=order.company,
+        order_id=order.order_id,
+        reason="customer changed their mind",
+        lines=tuple(
+            CancelledLine(line_id=line.line_id, sku=line.sku, quantity=line.quantity) for line in order.lines
+        ),
+    )
 
 
 def _latest(settings: Settings, decode: Decode) -> dict[str, tuple[int, Figures3]]:

@@ -19,9 +19,11 @@ from processors.router import (
     Request,
     Routing,
     answered,
+    cancelled,
     granted_total,
     remaining,
     request_id,
+    settled,
     start,
 )
 from processors.routing import Assignment, Availability, Line, OrderToRoute, RoutingPolicy, Site
@@ -414,3 +416,59 @@ def test_a_reply_with_a_malformed_quantity_raises_value_error(raw: bytes) -> Non
     # dead-letters.
     with pytest.raises((ValueError, KeyError)):
         decode_reply(raw)
+
+
+# -- cancellations racing the routing ---------------------------------------------------------------
+
+
+def test_an_order_cancelled_before_it_is_seen_routes_nothing_when_it_arrives() -> None:
+    tombstone = cancelled(None, "SO-1", {"L1": Decimal(2)}, {}, POLICY)
+    assert tombstone.state is not None
+    assert tombstone.state.status == "cancelled"
+    assert tombstone.state.finished
+    assert routing_from_json(routing_to_json(tombstone.state)) == tombstone.state
+    # The router's order.placed path for a finished order: only its final messages, and there are none.
+    again = settled(tombstone.state)
+    assert (again.reserve, again.drop, again.allocated, again.backordered) == ((), (), (), ())
+
+
+def test_an_order_cancelled_while_routing_gives_every_grant_back_and_is_never_allocated() -> None:
+    atp = Atp({("A", "NEAR"): 5, ("B", "NEAR"): 5})
+    first = start(order(("L1", "A", 2), ("L2", "B", 3)), "c", atp.view(), POLICY)
+    replies = atp.send(first.reserve)
+    halfway = answered(first.state, replies[0], atp.view(), POLICY)  # L1 granted, L2's answer on its way
+    assert atp.reserved("A", "NEAR") == 2
+    gone = cancelled(halfway.state, "SO-1", {"L1": Decimal(2), "L2": Decimal(3)}, atp.view(), POLICY)
+    assert gone.state is not None
+    assert gone.state.status == "cancelled"
+    assert gone.allocated == ()
+    atp.send(gone.drop)
+    assert atp.reserved("A", "NEAR") == 0
+    late = answered(gone.state, replies[1], atp.view(), POLICY)  # L2's grant arrives after the cancel
+    assert late.allocated == ()
+    assert late.state is not None
+    assert late.state.status == "cancelled"
+    atp.send(late.drop)
+    assert atp.reserved("A", "NEAR") == atp.reserved("B", "NEAR") == 0
+
+
+def test_a_line_cancelled_while_routing_leaves_the_rest_of_the_order_to_be_allocated() -> None:
+    atp = Atp({("A", "NEAR"): 5, ("B", "NEAR"): 5})
+    first = start(order(("L1", "A", 2), ("L2", "B", 3)), "c", atp.view(), POLICY)
+    replies = atp.send(first.reserve)
+    halfway = answered(first.state, replies[0], atp.view(), POLICY)
+    less = cancelled(halfway.state, "SO-1", {"L1": Decimal(2)}, atp.view(), POLICY)
+    atp.send(less.drop)
+    done = answered(less.state, replies[1], atp.view(), POLICY)
+    assert done.state is not None
+    assert done.state.status == "allocated"
+    assert [(r.line_id, r.quantity) for r in done.allocated] == [("L2", Decimal(3))]
+    assert (atp.reserved("A", "NEAR"), atp.reserved("B", "NEAR")) == (Decimal(0), Decimal(3))
+
+
+def test_a_cancellation_of_a_finished_order_changes_nothing_here() -> None:
+    atp = Atp({("A", "NEAR"): 5})
+    outcome, _ = drive(start(order(("L1", "A", 2)), "c", atp.view(), POLICY), atp)
+    after = cancelled(outcome.state, "SO-1", {"L1": Decimal(2)}, atp.view(), POLICY)
+    assert after.state is outcome.state  # the ATP processor releases the allocation from the same event
+    assert (after.reserve, after.drop, after.allocated) == ((), (), ())
