@@ -96,7 +96,7 @@ class OdooSettings(_Section):
 
 
 class SinkSettings(_Section):
-    """The sink runtime (sinks/runtime.py): batching, retries, the circuit breaker, metrics."""
+    """The sink runtime (sinks/runtime/): batching, retries, the circuit breaker, metrics."""
 
     #: Records per consumed batch (one adapter write per batch).
     batch_size: int = Field(default=2000, ge=1)
