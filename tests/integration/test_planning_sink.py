@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,14 @@ from supplystream_devkit.planning_stream import SOURCE, State, expected_state, p
 from supplystream_devkit.ports import free_port
 from supplystream_devkit.stack.layout import StackLayout
 from supplystream_devkit.stack.postgres import PostgresCluster
+from tests.integration.odoo_sink_contract import (
+    NOW,
+    new_order_id,
+    order_cancelled,
+    order_placed,
+    records,
+    shipment_confirmed,
+)
 from tests.integration.sink_contract import SinkContract
 
 pytestmark = pytest.mark.integration
@@ -145,3 +153,36 @@ class TestPlanningSinkContract(SinkContract):
     def start_target(self, target: PlanningTarget) -> None:
         assert target.cluster is not None
         target.cluster.start(lambda _line: None)
+
+
+def test_a_cancellation_after_the_goods_left_is_a_refused_request(target: PlanningTarget) -> None:
+    """`cancellation_outcomes`: what had shipped when a line was cancelled is not released."""
+    shipped_first, cancelled_first = new_order_id(), new_order_id()
+    later = NOW + dt.timedelta(minutes=5)
+    events: list[Event] = [
+        order_placed(shipped_first, [("SKU-A", 5), ("SKU-B", 3)]),
+        shipment_confirmed(shipped_first, "T1", [("SKU-A", 5), ("SKU-B", 1)]),
+        replace(order_cancelled(shipped_first, [("SKU-A", 5), ("SKU-B", 3)]), occurred_at=later),
+        order_placed(cancelled_first, [("SKU-A", 4)]),
+        order_cancelled(cancelled_first, [("SKU-A", 4)]),
+        replace(shipment_confirmed(cancelled_first, "T2", [("SKU-A", 4)]), shipped_at=later),
+    ]
+    sink = PlanningSink(target.dsn, schema=target.schema)
+    try:
+        assert not sink.write(records(*reversed(events)))  # arrival order does not matter
+    finally:
+        sink.close()
+    with psycopg.connect(target.dsn) as conn:
+        rows = conn.execute(
+            sql.SQL(
+                "SELECT order_id, line_id, requested, shipped_before, released, outcome "
+                "FROM {}.cancellation_outcomes ORDER BY order_id, line_id"
+            ).format(sql.Identifier(target.schema))
+        ).fetchall()
+    assert sorted(rows) == sorted(
+        [
+            (shipped_first, "1", Decimal(5), Decimal(5), Decimal(0), "refused: shipped"),
+            (shipped_first, "2", Decimal(3), Decimal(1), Decimal(2), "partly refused: shipped"),
+            (cancelled_first, "1", Decimal(4), Decimal(0), Decimal(4), "cancelled"),
+        ]
+    )
