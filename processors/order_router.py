@@ -268,7 +268,6 @@ class OrderRouter:
                 await self._handle(reply.order_id, outcome, message)
             self.metrics.processed(agent, message.topic, started, None)
 
-
     async def _take_cancellations(self, stream: Any) -> None:
         agent = "take-cancellations"
         async for event in self.input_order.events(stream):
