@@ -72,6 +72,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         else:
             group = item.module.__name__ if isinstance(item, pytest.Function) else item.nodeid
         item.add_marker(pytest.mark.xdist_group(group))
+    # xdist hands groups out in collection order: the longest first, so none is left to run alone at the end.
+    items.sort(key=_start_rank)
+
+
+#: Groups that take minutes (measured in `make test`): they start first, longest first.
+LONG_GROUPS = (
+    "shared-stack",
+    "odoo11",
+    "tests.reliability.test_reliability",
+    "tests.integration.test_processors",
+    "tests.integration.test_demo_signals",
+    "tests.integration.test_demo",
+    "tests.integration.test_processors_rebuild",
+    "tests.integration.test_stack_lifecycle",
+)
+
+
+def _start_rank(item: pytest.Item) -> int:
+    marker = item.get_closest_marker("xdist_group")
+    group = marker.args[0] if marker is not None else ""
+    return LONG_GROUPS.index(group) if group in LONG_GROUPS else len(LONG_GROUPS)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

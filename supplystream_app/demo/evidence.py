@@ -240,6 +240,7 @@ def gather(
         allocations=dict(allocations),
         orders_placed={str(r["order_id"]) for r in events["order.placed"]},
         orders_backordered={str(r["order_id"]) for r in events["order.backordered"]},
+        orders_cancelled={str(r["order_id"]) for r in events["order.cancelled"]},
         planning_rows={
             table: (planning_counts[table], len({str(r["event_id"]) for r in events[topic]}))
             for table, topic in PLANNING_BY_EVENT.items()

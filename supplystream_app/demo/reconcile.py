@@ -70,6 +70,8 @@ class Evidence:
     allocations: Mapping[str, set[str]]
     orders_placed: set[str]
     orders_backordered: set[str]
+    #: Orders with an order.cancelled: the router ends one cancelled while it routes without an outcome.
+    orders_cancelled: set[str]
     #: planning table -> (rows, distinct events expected) for the tables keyed by event id.
     planning_rows: Mapping[str, tuple[int, int]]
     #: dead-letter topic -> records in it; and what was expected.
@@ -235,7 +237,12 @@ def duplicate_checks(evidence: Evidence) -> list[Check]:
         for order, copies in sorted(evidence.allocations.items())
         if len(copies) > 1
     ]
-    unfinished = sorted(evidence.orders_placed - set(evidence.allocations) - evidence.orders_backordered)
+    unfinished = sorted(
+        evidence.orders_placed
+        - set(evidence.allocations)
+        - evidence.orders_backordered
+        - evidence.orders_cancelled
+    )
     rows = [
         f"{table}: {count} rows for {expected} events"
         for table, (count, expected) in sorted(evidence.planning_rows.items())
@@ -247,8 +254,8 @@ def duplicate_checks(evidence: Evidence) -> list[Check]:
         ),
         _check("no order allocated twice", twice, len(evidence.allocations), "allocated orders"),
         _check(
-            "every order placed ended allocated or backordered",
-            [f"{order}: neither" for order in unfinished],
+            "every order placed ended allocated, backordered or cancelled",
+            [f"{order}: none of them" for order in unfinished],
             len(evidence.orders_placed),
             "orders",
         ),
