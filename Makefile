@@ -14,7 +14,7 @@ demo: bootstrap
 ## the shared stack stay in one of them: tests/conftest.py).
 TEST_WORKERS ?= 3
 test: bootstrap lint typecheck
-	$(VENV)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(VENV)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 lint: bootstrap
 	$(VENV)/ruff check .

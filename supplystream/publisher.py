@@ -294,8 +294,13 @@ class Publisher:
         return int(self._producer.flush(timeout_s))
 
     def close(self, timeout_s: float = 30.0) -> None:
-        """Flush and release the registry connection."""
+        """Flush, then release the producer and the registry connection. What Kafka has not acknowledged
+        after ``timeout_s`` is purged (its futures fail) and reported: a closed producer never retries."""
         remaining = self.flush(timeout_s)
         self._encoder.close()
+        if remaining:
+            self._producer.purge()
+            self._producer.flush(0)  # serves the purged messages' delivery reports
+        self._producer.close()
         if remaining:
             raise PublishError(f"closing with {remaining} events unacknowledged by Kafka")

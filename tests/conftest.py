@@ -72,7 +72,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         else:
             group = item.module.__name__ if isinstance(item, pytest.Function) else item.nodeid
         item.add_marker(pytest.mark.xdist_group(group))
-    # xdist hands groups out in collection order: the longest first, so none is left to run alone at the end.
+    # With --no-loadscope-reorder (make test) xdist hands groups out in this order: the longest first.
     items.sort(key=_start_rank)
 
 

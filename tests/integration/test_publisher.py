@@ -73,8 +73,10 @@ def test_events_land_on_their_topic_keyed_with_headers(contracts_ready: Settings
 def test_a_full_queue_waits_instead_of_dropping(contracts_ready: Settings) -> None:
     catalog, schemas = load_contracts(contracts_ready)
     producer = make_producer(contracts_ready, **{"queue.buffering.max.messages": 20})
-    with SchemaRegistry.from_settings(contracts_ready) as registry:
-        publisher = Publisher(producer, catalog, schemas, registry)
+    with (
+        SchemaRegistry.from_settings(contracts_ready) as registry,
+        Publisher(producer, catalog, schemas, registry) as publisher,
+    ):
         futures = [publisher.publish(sample_event(n)) for n in range(500)]
         assert publisher.flush(30) == 0
     assert all(f.result(timeout=0).offset >= 0 for f in futures)
@@ -92,14 +94,17 @@ def test_kafka_unreachable_fails_the_futures_instead_of_claiming_success(contrac
         publisher.flush(10)
         with pytest.raises(PublishError, match="Kafka did not store"):
             future.result(timeout=5)
+        publisher.close(0)  # nothing left: the one event failed
 
 
 def test_an_event_type_without_a_topic_is_refused(contracts_ready: Settings) -> None:
     catalog, schemas = load_contracts(contracts_ready)
     stockless = catalog.model_copy(update={"topics": [t for t in catalog.topics if t.name != "stock.moved"]})
-    with SchemaRegistry.from_settings(contracts_ready) as registry:
-        publisher = Publisher(
+    with (
+        SchemaRegistry.from_settings(contracts_ready) as registry,
+        Publisher(
             make_producer(contracts_ready), catalog=stockless, schemas=schemas, registry=registry
-        )
-        with pytest.raises(PublishError, match=r"no topic in topics\.yaml carries 'stock\.moved'"):
-            publisher.publish(sample_event(1))
+        ) as publisher,
+        pytest.raises(PublishError, match=r"no topic in topics\.yaml carries 'stock\.moved'"),
+    ):
+        publisher.publish(sample_event(1))
