@@ -60,6 +60,11 @@ class PartitionOrder:
         self.holes[tp] = now
         return True
 
+    def forget(self, tp: Any) -> None:
+        """``tp`` is not this worker's any more: if it comes back, its committed offset places it again."""
+        self.next_offset.pop(tp, None)
+        self.holes.pop(tp, None)
+
     def overdue(self, now: float) -> dict[Any, int]:
         """Partitions whose hole is still open a while after its seek, with the offset to seek to."""
         return {
@@ -109,7 +114,12 @@ class InputOrder:
 
     async def _reseek_overdue(self) -> None:
         now = self.clock()
-        for tp, offset in self.order.overdue(now).items():
+        overdue = self.order.overdue(now)
+        assigned = self.app.consumer.assignment() if overdue else set()
+        for tp, offset in overdue.items():
+            if tp not in assigned:  # revoked meanwhile: its new owner resumes it from the committed offset
+                self.order.forget(tp)
+                continue
             self.order.holes[tp] = now
             await self._seek(tp, offset, None)
 

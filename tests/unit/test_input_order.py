@@ -90,6 +90,9 @@ class _Consumer:
     async def seek_wait(self, partitions: dict[Any, int]) -> None:
         self.seeks.append(dict(partitions))
 
+    def assignment(self) -> set[Any]:
+        return set(self._committed_offset)
+
 
 @dataclass
 class _App:
@@ -158,3 +161,15 @@ def test_a_record_in_flight_when_the_worker_stops_on_an_error_is_not_acknowledge
     asyncio.run(consume())
     assert [m.acked for m in messages] == [False, True, False]  # 20 was finished; faust acknowledges it
     assert guard.order.next_offset[TP] == 21
+
+
+def test_a_hole_in_a_partition_revoked_meanwhile_is_forgotten_not_sought() -> None:
+    now = [50.0]
+    _, app, _ = _run([20, 25], committed=20, now=now)
+    app.consumer._committed_offset.clear()  # the partition was revoked
+    now[0] += RESEEK_AFTER_S
+    asyncio.run(app.timers[0]())
+    assert app.consumer.seeks == [{TP: 21}]  # only the first seek, when it was still assigned
+    now[0] += RESEEK_AFTER_S
+    asyncio.run(app.timers[0]())
+    assert app.consumer.seeks == [{TP: 21}]
